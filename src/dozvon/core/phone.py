@@ -1,0 +1,77 @@
+"""Phone numbers: the MIS writes them any way it likes; we keep E.164 and never log them whole."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from phonenumbers import timezone as phone_timezone
+
+DEFAULT_REGION = "RU"
+_SEPARATORS = re.compile(r"[;,/\n]|\s{2,}|\bили\b|\bor\b", re.IGNORECASE)
+_EXTENSION = re.compile(r"(доб\.?|ext\.?|вн\.?|x)\s*\d+\s*$", re.IGNORECASE)
+
+
+class InvalidPhone(ValueError):
+    """A value that cannot be dialled; the message names what was wrong, not the whole number."""
+
+
+def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
+    """Return the E.164 form, accepting the 8-prefix, spaces, brackets and an extension."""
+    text = _EXTENSION.sub("", raw.strip())
+    digits = re.sub(r"[^\d+]", "", text)
+    if not digits:
+        raise InvalidPhone("empty phone number")
+    if region == "RU" and len(digits) == 11 and digits.startswith("8"):
+        digits = "+7" + digits[1:]
+    elif region == "RU" and len(digits) == 10 and digits[0] in "3489":
+        digits = "+7" + digits
+    try:
+        parsed = phonenumbers.parse(digits, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhone(f"not a phone number ({len(digits)} characters)") from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidPhone(f"not a valid number in region {region}: {mask_phone(digits)}")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def split_phones(raw: str, region: str = DEFAULT_REGION) -> tuple[list[str], list[str]]:
+    """Split a field holding several numbers; returns (valid E.164 numbers, problems)."""
+    numbers: list[str] = []
+    problems: list[str] = []
+    for part in _SEPARATORS.split(raw):
+        if not part or not part.strip():
+            continue
+        try:
+            number = normalize_phone(part, region)
+        except InvalidPhone as exc:
+            problems.append(str(exc))
+            continue
+        if number not in numbers:
+            numbers.append(number)
+    return numbers, problems
+
+
+def timezone_of(e164: str) -> str | None:
+    """The IANA zone of a number when it is unambiguous (landlines), else None."""
+    try:
+        parsed = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return None
+    zones = phone_timezone.time_zones_for_number(parsed)
+    if len(zones) == 1 and zones[0] != "Etc/Unknown":
+        return str(zones[0])
+    return None
+
+
+def mask_phone(number: str) -> str:
+    """Keep the last two digits only: enough for a person to match a log line, not to dial."""
+    digits = re.sub(r"\D", "", number)
+    if len(digits) <= 2:
+        return "*" * len(digits)
+    return "+" + "*" * (len(digits) - 2) + digits[-2:]
+
+
+def mask_name(name: str) -> str:
+    """Initials only, for logs at INFO level."""
+    return " ".join(part[:1] + "." for part in name.split() if part)
