@@ -6,6 +6,7 @@ with the same small clinic worklist, so one test runs unchanged against every ba
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -103,7 +104,8 @@ def _fill(engine: sa.Engine, datetime_type: str) -> None:
     with engine.begin() as conn:
         conn.execute(
             sa.text(
-                "CREATE TABLE appointments (id INTEGER, patient_name VARCHAR(200), phone VARCHAR(100), "
+                "CREATE TABLE appointments (id INTEGER, patient_name VARCHAR(200), "
+                "phone VARCHAR(100), "
                 f"appt_at {datetime_type}, doctor_name VARCHAR(200), services VARCHAR(200), "
                 f"call_result INTEGER, call_attempts INTEGER, call_updated_at {datetime_type})"
             )
@@ -111,8 +113,8 @@ def _fill(engine: sa.Engine, datetime_type: str) -> None:
     with engine.begin() as conn:  # Firebird sees new tables only after the DDL commits
         conn.execute(
             sa.text(
-                "INSERT INTO appointments (id, patient_name, phone, appt_at, doctor_name, services, "
-                "call_result, call_attempts) VALUES (:id, :n, :p, :at, :d, :s, :r, :a)"
+                "INSERT INTO appointments (id, patient_name, phone, appt_at, doctor_name, "
+                "services, call_result, call_attempts) VALUES (:id, :n, :p, :at, :d, :s, :r, :a)"
             ),
             [
                 {
@@ -232,10 +234,8 @@ class FlakyProxy:
             pass
         finally:
             for s in (src, dst):
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def close(self) -> None:
         self.server.close()
