@@ -107,6 +107,8 @@ class RowConnector:
     """
 
     Config: ClassVar[type[BaseModel]]
+    filters_window = False
+    """True when the reader returns everything (a file, a dumped table): keep the window here."""
 
     def __init__(self, mis: MisConfig) -> None:
         self.mis = mis
@@ -139,6 +141,12 @@ class RowConnector:
         """The whole read, blocking: raw rows → mapping → selection mode."""
         with self.read(window) as table:
             mapped = self.mapper.map_rows(table.rows, table.columns)
+            if self.filters_window:
+                mapped = (
+                    item
+                    for item in mapped
+                    if isinstance(item, RowError) or window.start <= item.start < window.end
+                )
             yield from select(mapped, self.mis.selection, self.policy)
 
     async def fetch(self, window: Window) -> AsyncIterator[Appointment | RowError]:

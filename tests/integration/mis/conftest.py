@@ -93,7 +93,8 @@ class Backend:
     name: str
     url: str
     engine: sa.Engine
-    password: str | None = None
+    odbc: str = ""
+    """A DSN-less ODBC connection string to the same database (no Firebird driver in Debian)."""
 
     def rows(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
         with self.engine.connect() as conn:
@@ -133,7 +134,13 @@ def _fill(engine: sa.Engine, datetime_type: str) -> None:
 
 
 def _server_db(
-    admin_url: str, name: str, url: str, datetime_type: str, kind: str, force: str = ""
+    admin_url: str,
+    name: str,
+    url: str,
+    datetime_type: str,
+    kind: str,
+    force: str = "",
+    odbc: str = "",
 ) -> Iterator[Backend]:
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -142,7 +149,7 @@ def _server_db(
     engine = sa.create_engine(url)
     _fill(engine, datetime_type)
     try:
-        yield Backend(kind, url, engine)
+        yield Backend(kind, url, engine, odbc)
     finally:
         engine.dispose()
         with admin.connect() as conn:  # connectors under test may still hold pooled sessions
@@ -150,24 +157,16 @@ def _server_db(
         admin.dispose()
 
 
-@pytest.fixture(
-    params=[
-        "sqlite",
-        "firebird",
-        pytest.param("mariadb", marks=pytest.mark.mariadb),
-        pytest.param("postgres", marks=pytest.mark.postgres),
-    ]
-)
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    """A fresh copy of the worklist in one real database per test."""
+@contextlib.contextmanager
+def _database(kind: str, tmp_path: Path) -> Iterator[Backend]:
     name = f"dozvon_mis_{os.getpid()}"
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'mis.sqlite'}"
-        engine = sa.create_engine(url)
+    if kind == "sqlite":
+        path = tmp_path / "mis.sqlite"
+        engine = sa.create_engine(f"sqlite:///{path}")
         _fill(engine, "TIMESTAMP")
-        yield Backend("sqlite", url, engine)
+        yield Backend(kind, f"sqlite:///{path}", engine, f"DRIVER={{SQLite3}};Database={path}")
         engine.dispose()
-    elif request.param == "firebird":
+    elif kind == "firebird":
         from firebird.driver import create_database
 
         path = tmp_path / "mis.fdb"
@@ -175,15 +174,17 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
         url = f"firebird+firebird://SYSDBA@/{path}?charset=UTF8"
         engine = sa.create_engine(url)
         _fill(engine, "TIMESTAMP")
-        yield Backend("firebird", url, engine)
+        yield Backend(kind, url, engine)
         engine.dispose()
-    elif request.param == "mariadb":
+    elif kind == "mariadb":
         yield from _server_db(
             "mysql+pymysql://root@127.0.0.1:3306/",
             name,
             f"mysql+pymysql://root@127.0.0.1:3306/{name}?charset=utf8mb4",
             "DATETIME",
-            "mariadb",
+            kind,
+            odbc="DRIVER={MariaDB Unicode};SERVER=127.0.0.1;PORT=3306;"
+            f"DATABASE={name};UID=root;CHARSET=utf8mb4",
         )
     else:
         yield from _server_db(
@@ -191,9 +192,29 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
             name,
             f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
             "TIMESTAMP",
-            "postgres",
+            kind,
             force=" WITH (FORCE)",
+            odbc="DRIVER={PostgreSQL Unicode};SERVER=127.0.0.1;PORT=5432;"
+            f"DATABASE={name};UID=postgres",
         )
+
+
+MARIADB = pytest.param("mariadb", marks=pytest.mark.mariadb)
+POSTGRES = pytest.param("postgres", marks=pytest.mark.postgres)
+
+
+@pytest.fixture(params=["sqlite", "firebird", MARIADB, POSTGRES])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """A fresh copy of the worklist in one real database per test."""
+    with _database(request.param, tmp_path) as db:
+        yield db
+
+
+@pytest.fixture(params=["sqlite", MARIADB, POSTGRES])
+def odbc_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """The same, for the databases Debian ships an ODBC driver for."""
+    with _database(request.param, tmp_path) as db:
+        yield db
 
 
 def mis_config(source: dict[str, Any], **overrides: Any) -> dict[str, Any]:
