@@ -20,7 +20,7 @@ from dozvon.mis.source import Connector
 from dozvon.mis.tunnel.http import inline
 from dozvon.mis.tunnel.ntunnel import parse_query
 
-from .conftest import SELECT, UPDATE, WINDOW, Backend, _database, mis_config
+from .conftest import SELECT, UPDATE, WINDOW, Backend, mis_config
 from .test_sql import collect, record
 
 pytestmark = pytest.mark.mariadb
@@ -55,12 +55,6 @@ def tunnel_url() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait()
-
-
-@pytest.fixture
-def maria(tmp_path: Path) -> Iterator[Backend]:
-    with _database("mariadb", tmp_path) as db:
-        yield db
 
 
 def tunnel(url: str, db: Backend, monkeypatch: pytest.MonkeyPatch, **source: Any) -> Connector:
