@@ -35,7 +35,9 @@ def test_too_quiet_tone_is_ignored() -> None:
 
 
 def test_a_single_frame_blip_is_not_a_key() -> None:
-    assert InbandDtmfDetector(min_frames=2).feed(SILENCE_100MS + tone("8", 20) + SILENCE_100MS) == []
+    assert (
+        InbandDtmfDetector(min_frames=2).feed(SILENCE_100MS + tone("8", 20) + SILENCE_100MS) == []
+    )
 
 
 def test_a_held_key_is_one_digit_and_a_short_dropout_does_not_split_it() -> None:
@@ -65,7 +67,9 @@ def test_unknown_key_is_refused() -> None:
 
 @pytest.mark.parametrize("gain", [0.25, 1.0, 3.0])
 @pytest.mark.parametrize("snr_db", [None, 20.0])
-def test_russian_speech_gives_no_digits(russian_speech: bytes, gain: float, snr_db: float | None) -> None:
+def test_russian_speech_gives_no_digits(
+    russian_speech: bytes, gain: float, snr_db: float | None
+) -> None:
     speech = np.frombuffer(russian_speech, dtype="<i2").astype(np.float64) * gain
     pcm = _with_noise(np.clip(speech, -32768, 32767).astype("<i2").tobytes(), snr_db, seed=1)
     # Even one-frame detections would be reported with min_frames=1: none may appear.

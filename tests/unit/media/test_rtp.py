@@ -33,7 +33,12 @@ def test_parse_skips_csrcs_extension_and_padding() -> None:
     extension = struct.pack("!HH", 0xBEDE, 1) + b"\x00\x00\x00\x00"
     data = header + csrcs + extension + b"audio" + b"\x00\x00\x03"
     packet = rtp.parse(data)
-    assert (packet.payload, packet.csrcs, packet.marker, packet.payload_type) == (b"audio", (1, 2), True, 0)
+    assert (packet.payload, packet.csrcs, packet.marker, packet.payload_type) == (
+        b"audio",
+        (1, 2),
+        True,
+        0,
+    )
 
 
 @pytest.mark.parametrize(
