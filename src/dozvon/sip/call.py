@@ -112,17 +112,23 @@ class Call:
         ended.cancel()
         return self.answered.is_set()
 
-    async def play(self, pcm: bytes) -> None:
-        """Play 8 kHz 16-bit PCM to the callee; returns early if the call ends."""
+    async def play(self, pcm: bytes, barge_in: bool = True) -> bool:
+        """Play 8 kHz 16-bit PCM; a key press stops it when barge_in. True if played to the end."""
         if not self.is_active:
-            return
-        playing = asyncio.ensure_future(self.media.play(pcm))
+            return False
+        playing = asyncio.ensure_future(self.media.play(pcm, barge_in))
         ended = asyncio.ensure_future(self.ended.wait())
         await asyncio.wait({playing, ended}, return_when=asyncio.FIRST_COMPLETED)
         ended.cancel()
         if not playing.done():
             self.media.stop_playback()
             playing.cancel()
+            return False
+        return playing.result()
+
+    def enable_inband_dtmf(self) -> None:
+        """Listen for DTMF tones in the audio too (costs CPU per frame, so it is opt-in)."""
+        self.media.enable_inband_detection()
 
     async def collect_digits(self, max_digits: int, timeout: float, terminators: str = "#") -> str:
         """Up to max_digits keys within timeout seconds; a terminator ends early and is dropped."""
@@ -382,7 +388,7 @@ class Call:
             digit = dtmf_from_info(request.headers.get("content-type") or "", request.body)
             self._ua.respond(tx, 200, "OK")
             if digit is not None:
-                self._on_digit(digit)
+                self.media.inject_digit(digit)
         elif method in ("INVITE", "UPDATE"):
             self._on_refresh(tx, request)
         elif method == "NOTIFY":
@@ -472,7 +478,7 @@ class Call:
         else:
             self.result.talk_seconds = round(now - self._answer_time, 3)
         self.media.stop_playback()
-        self.media.close()
+        self._ua.spawn(self.media.close())
         self.ended.set()
         self._ua.unbind_call(self)
         log.info(

@@ -1,5 +1,5 @@
-"""What a call needs from an audio engine. The sip package depends on this seam only, so
-signalling is testable without RTP and the media package stays free of SIP."""
+"""What a call needs from an audio engine. Calls depend on this seam only, so signalling runs
+without RTP (tests, probes) and `rtp_media` plugs in dozvon.media's RtpSession."""
 
 from __future__ import annotations
 
@@ -17,24 +17,29 @@ class MediaChannel(Protocol):
     def local_port(self) -> int: ...
 
     def start(self, stream: Negotiated) -> None:
-        """Start sending to (or move to) the negotiated remote; hold when stream.on_hold."""
+        """Send to (or move to) the negotiated remote; on hold keep the old address."""
 
-    async def play(self, pcm: bytes) -> None:
-        """Send 8 kHz 16-bit mono PCM; returns when played out or stopped."""
+    async def play(self, pcm: bytes, barge_in: bool) -> bool:
+        """Send 8 kHz 16-bit mono PCM; True if it played to the end."""
 
     def stop_playback(self) -> None: ...
 
     def on_digit(self, handler: DigitHandler) -> None:
-        """Digits detected in media (RFC 4733 or in-band tones)."""
+        """Every key from any source: RFC 4733, in-band tones, or `inject_digit`."""
+
+    def inject_digit(self, digit: str) -> None:
+        """A key learnt from signalling (SIP INFO), treated like one heard in the media."""
+
+    def enable_inband_detection(self) -> None: ...
 
     def add_tap(self, tap: AudioTap) -> None:
         """Received audio as 8 kHz 16-bit PCM, for speech, VAD or AMD."""
 
-    def close(self) -> None: ...
+    async def close(self) -> None: ...
 
 
 class MediaFactory(Protocol):
-    async def open(self, local_host: str) -> MediaChannel: ...
+    async def open(self) -> MediaChannel: ...
 
 
 class NoMedia:
@@ -44,7 +49,7 @@ class NoMedia:
     def __init__(self, port: int = 9) -> None:
         self._port = port
         self.stream: Negotiated | None = None
-        self._digit: DigitHandler | None = None
+        self._handlers: list[DigitHandler] = []
 
     @property
     def local_port(self) -> int:
@@ -53,22 +58,29 @@ class NoMedia:
     def start(self, stream: Negotiated) -> None:
         self.stream = stream
 
-    async def play(self, pcm: bytes) -> None:
-        return None
+    async def play(self, pcm: bytes, barge_in: bool) -> bool:
+        return True
 
     def stop_playback(self) -> None:
         return None
 
     def on_digit(self, handler: DigitHandler) -> None:
-        self._digit = handler
+        self._handlers.append(handler)
+
+    def inject_digit(self, digit: str) -> None:
+        for handler in self._handlers:
+            handler(digit)
+
+    def enable_inband_detection(self) -> None:
+        return None
 
     def add_tap(self, tap: AudioTap) -> None:
         return None
 
-    def close(self) -> None:
+    async def close(self) -> None:
         return None
 
 
 class NoMediaFactory:
-    async def open(self, local_host: str) -> MediaChannel:
+    async def open(self) -> MediaChannel:
         return NoMedia()

@@ -205,7 +205,7 @@ class UserAgent:
         caller = NameAddr(
             SipUri(self.domain, caller_id or self.config.user), self.config.display_name
         )
-        call = Call(self, "out", await self.media.open(self.config.host))
+        call = Call(self, "out", await self.media.open())
         await call._dial(address, caller, ring_timeout)
         return call
 
@@ -554,7 +554,7 @@ class UserAgent:
     async def _incoming(
         self, tx: ServerTransaction, request: Request, handler: IncomingHandler
     ) -> None:
-        call = Call(self, "in", await self.media.open(self.config.host))
+        call = Call(self, "in", await self.media.open())
         self._server_calls[tx] = call
         call._begin_incoming(tx, request)
         if call.dialog is None or not call.is_active:

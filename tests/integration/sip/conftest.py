@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from dozvon.media import MediaEngine
+from dozvon.sip.rtp_media import EngineMedia
 from dozvon.sip.transaction import TimerConfig
 from dozvon.sip.ua import UaConfig, UserAgent
 
@@ -134,3 +136,19 @@ async def ua() -> AsyncIterator[UserAgent]:
     finally:
         with contextlib.suppress(Exception):
             await agent.stop()
+
+
+@pytest.fixture
+async def media_ua() -> AsyncIterator[UserAgent]:
+    """A UA with real RTP (dozvon.media) on a port range of its own."""
+    base = free_port() // 2 * 2
+    engine = MediaEngine(port_range=(base, min(base + 400, 65534)))
+    await engine.start()
+    agent = UserAgent(UaConfig(port=0, timers=FAST_TIMERS), media=EngineMedia(engine))
+    await agent.start()
+    try:
+        yield agent
+    finally:
+        with contextlib.suppress(Exception):
+            await agent.stop()
+        await engine.stop()
