@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import ipaddress
 import logging
+import socket
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,6 +67,7 @@ class UaConfig:
     tcp: bool = False  # also listen on TCP
     user: str = "dozvon"
     domain: str | None = None  # trunk domain for From/To and REGISTER
+    domain_port: int | None = None  # trunk port, when not 5060
     display_name: str = ""
     outbound_proxy: str | None = None  # e.g. "sip:10.0.0.1:5060"
     credentials: Credentials | None = None
@@ -113,12 +115,15 @@ class UserAgent:
         self._register_tag = new_tag()
         self._register_cseq = 0
         self._refresh: asyncio.TimerHandle | None = None
+        self._detected_host: str | None = None
 
     # ---- lifecycle ----
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         await self.transports.start(self.config.host, self.config.port, self.config.tcp)
+        if self.config.public_host is None and self.transports.host in ("0.0.0.0", "::"):
+            self._detected_host = self._route_source(self._first_hop_host())
         log.info("SIP user agent on %s:%d", self.transports.host, self.transports.port)
         if self.config.register_expires and not await self.register():
             raise ConnectionError("registration failed")
@@ -153,7 +158,22 @@ class UserAgent:
 
     @property
     def advertised_host(self) -> str:
-        return self.config.public_host or self.transports.host
+        return self.config.public_host or self._detected_host or self.transports.host
+
+    def _first_hop_host(self) -> str:
+        if self.config.outbound_proxy:
+            return parse_uri(self.config.outbound_proxy).host
+        return self.config.domain or "192.0.2.1"
+
+    @staticmethod
+    def _route_source(host: str) -> str:
+        """The local address the kernel would use toward host (no packet is sent)."""
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.connect((host, 5060))
+                return str(probe.getsockname()[0])
+            except OSError:
+                return "127.0.0.1"
 
     @property
     def port(self) -> int:
@@ -175,7 +195,7 @@ class UserAgent:
         """A SIP URI as given, or a phone number / extension routed to the trunk domain."""
         if target.startswith(("sip:", "sips:", "<")):
             return parse_name_addr(target)
-        return NameAddr(SipUri(self.domain, target.strip()))
+        return NameAddr(SipUri(self.domain, target.strip(), self.config.domain_port))
 
     async def _resolve(self, uri: SipUri) -> Destination:
         transport = uri.params.get("transport") or self.config.transport
@@ -273,7 +293,8 @@ class UserAgent:
         wanted = self.config.register_expires if expires is None else expires
         aor = f"sip:{self.config.user}@{self.domain}"
         self._register_cseq += 1
-        request = Request("REGISTER", f"sip:{self.domain}")
+        registrar = str(SipUri(self.domain, port=self.config.domain_port))
+        request = Request("REGISTER", registrar)
         request.headers.add("via", self.via())
         request.headers.add("max-forwards", "70")
         request.headers.add("from", f"<{aor}>;tag={self._register_tag}")
@@ -283,7 +304,7 @@ class UserAgent:
         request.headers.add("contact", self.contact())
         request.headers.add("expires", str(wanted))
         request.headers.add("user-agent", self.config.user_agent)
-        destination = await self.request_destination(parse_uri(f"sip:{self.domain}"))
+        destination = await self.request_destination(parse_uri(registrar))
         response = await self.request(request, destination)
         if response is not None:
             self._register_cseq = parse_cseq(response.headers.get("cseq") or "0 X")[0]
