@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, field, replace
 
@@ -144,11 +145,14 @@ class Via:
         return f"SIP/2.0/{self.transport.upper()} {self.host}{port}{format_params(self.params)}"
 
 
+_VIA = re.compile(r"^SIP\s*/\s*2\.0\s*/\s*([A-Za-z]+)\s+(\S+)\s*$", re.IGNORECASE)
+
+
 def parse_via(text: str) -> Via:
+    """One Via value; LWS around the slashes is legal (RFC 4475 §3.1.1.1)."""
     value, params = split_params(text)
-    protocol, _, sent_by = value.partition(" ")
-    pieces = protocol.replace(" ", "").split("/")
-    if len(pieces) != 3 or pieces[0].upper() != "SIP":
-        raise ParseError(f"bad Via protocol {protocol[:30]!r}")
-    host, port = _parse_hostport(sent_by.strip(), text)
-    return Via(pieces[2].upper(), host, port, params)
+    match = _VIA.match(value)
+    if match is None:
+        raise ParseError(f"bad Via {value[:40]!r}")
+    host, port = _parse_hostport(match.group(2), text)
+    return Via(match.group(1).upper(), host, port, params)

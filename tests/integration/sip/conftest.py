@@ -48,7 +48,9 @@ def port_in_use(port: int, kind: int = socket.SOCK_DGRAM) -> bool:
     return False
 
 
-def wait_for_port(port: int, process: subprocess.Popen[bytes], kind: int = socket.SOCK_DGRAM) -> None:
+def wait_for_port(
+    port: int, process: subprocess.Popen[bytes], kind: int = socket.SOCK_DGRAM
+) -> None:
     deadline = time.monotonic() + 10
     while not port_in_use(port, kind):
         if process.poll() is not None:
