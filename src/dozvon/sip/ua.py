@@ -100,6 +100,7 @@ class UserAgent:
         self.layer = TransactionLayer(config.timers)
         self.transports = Transports(self._on_bytes)
         self.registered = False
+        self.registered_until = 0.0  # loop time the registration runs out
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = 0.0
@@ -315,6 +316,7 @@ class UserAgent:
             return False
         granted = self._granted_expiry(response, wanted)
         self.registered = granted > 0
+        self.registered_until = self.now() + granted
         if self._refresh is not None:
             self._refresh.cancel()
         if granted > 0:

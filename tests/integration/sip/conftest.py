@@ -9,7 +9,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,3 +154,46 @@ async def media_ua() -> AsyncIterator[UserAgent]:
         with contextlib.suppress(Exception):
             await agent.stop()
         await engine.stop()
+
+
+@dataclass
+class Kamailio:
+    port: int
+    noauth_port: int
+    process: subprocess.Popen[bytes]
+
+
+@pytest.fixture
+def kamailio_for(tmp_path: Path) -> Iterator[Callable[[int], Kamailio]]:
+    """Start kamailio as a trunk in front of a callee port; stopped by PID after the test."""
+    started: list[Kamailio] = []
+
+    def start(callee_port: int) -> Kamailio:
+        port, noauth_port = free_port(), free_port()
+        text = (Path(__file__).parent / "kamailio" / "kamailio.cfg").read_text()
+        for name, value in {
+            "PORT": port,
+            "NOAUTH_PORT": noauth_port,
+            "CALLEE_PORT": callee_port,
+            "CTL": tmp_path / "kamailio_ctl",
+        }.items():
+            text = text.replace(f"@{name}@", str(value))
+        config = tmp_path / "kamailio.cfg"
+        config.write_text(text)
+        process = subprocess.Popen(
+            ["kamailio", "-f", str(config), "-DD", "-E", "-P", str(tmp_path / "kamailio.pid")],
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=(tmp_path / "kamailio.log").open("wb"),
+        )
+        wait_for_port(port, process)
+        wait_for_port(port, process, socket.SOCK_STREAM)
+        trunk = Kamailio(port, noauth_port, process)
+        started.append(trunk)
+        return trunk
+
+    try:
+        yield start
+    finally:
+        for trunk in started:
+            stop_process(trunk.process)
