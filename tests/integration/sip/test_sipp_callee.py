@@ -89,3 +89,23 @@ async def test_early_media_sdp_before_answer(ua: UserAgent, sipp: SippFactory) -
     assert call.stream.codec == "PCMA"
     assert await asyncio.wait_for(call.wait_answered(), 5)
     await call.hangup()
+
+
+async def test_hold_by_reinvite_and_resume_by_update(ua: UserAgent, sipp: SippFactory) -> None:
+    callee = sipp.start("uas_answer_hold", "-m", "1")
+    call = await ua.dial(callee.uri, ring_timeout=5)
+    assert await asyncio.wait_for(call.wait_answered(), 5)
+    # the INFO comes after both refreshes: by then we answered recvonly, then sendrecv
+    assert await call.collect_digits(1, timeout=5) == "7"
+    assert call.stream is not None and not call.stream.on_hold
+    await call.hangup()
+    assert await asyncio.to_thread(callee.process.wait, 5) == 0  # sipp checked our SDP answers
+
+
+async def test_transfer_by_refer(ua: UserAgent, sipp: SippFactory) -> None:
+    callee = sipp.start("uas_answer_refer", "-m", "1")
+    call = await ua.dial(callee.uri, ring_timeout=5)
+    assert await asyncio.wait_for(call.wait_answered(), 5)
+    assert await call.transfer("sip:operator@127.0.0.1")
+    assert call.result.hangup_by == "us"
+    assert await asyncio.to_thread(callee.process.wait, 5) == 0
