@@ -61,7 +61,7 @@ class Lexicon:
 
     @property
     def version(self) -> str:
-        """A hash of the content: equal lexicons give equal versions whatever file they came from."""
+        """A hash of the content: equal lexicons share a version whatever file they came from."""
         canonical = json.dumps(
             {name: dict(sorted(getattr(self, name).items())) for name in SECTIONS},
             ensure_ascii=False,
@@ -187,7 +187,7 @@ def _check(section: str, written: str, spoken: str) -> str | None:
         if not _WORD.match(written):
             return "a stress entry is a single word of Russian letters"
         if spoken.count(STRESS_MARK) != 1 or not _STRESSED.match(spoken):
-            return f"mark the stress with one '{STRESS_MARK}' right after the stressed vowel, e.g. Ивано+ва"
+            return f"mark the stress with one '{STRESS_MARK}' after the stressed vowel: Ивано+ва"
         if spoken.replace(STRESS_MARK, "").lower() != written.lower():
             return f"the spoken form {spoken!r} spells a different word; only add '{STRESS_MARK}'"
     return None

@@ -53,7 +53,7 @@ class RHVoiceSynthesizer(ThreadedSynthesizer):
         return to_telephone(samples, rate)
 
     def close(self) -> None:
-        """rhvoice_wrapper keeps a non-daemon thread that hangs the process at exit unless joined."""
+        """rhvoice_wrapper keeps a non-daemon thread that hangs the exit if not joined."""
         if self._library is not None:
             self._library.join()
             self._library = None
