@@ -1,0 +1,60 @@
+"""The terminal simulator behind `dozvon simulate`: prints what the robot says, reads keys.
+
+It is the scripted conversation with two changes: what happens is printed as it happens, and,
+when no script is given, keys are read from the keyboard line by line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from dozvon.dialog.scripted import (
+    HANG_UP,
+    SCRIPT_ALPHABET,
+    SILENCE,
+    Said,
+    ScriptedConversation,
+)
+
+_LABELS = {
+    "say": "Робот",
+    "ask": "Робот",
+    "message": "Робот (автоответчику)",
+    "transfer": "[перевод на]",
+    "record": "[записан ответ]",
+}
+
+
+@dataclass
+class TerminalConversation(ScriptedConversation):
+    interactive: bool = False
+    write: Callable[[str], None] = print
+    read: Callable[[str], str] = input
+    _eof: bool = field(default=False, repr=False)
+
+    def show(self, said: Said) -> None:
+        self.write(f"{said.at:6.1f}  {_LABELS.get(said.kind, said.kind)}: {said.text}")
+
+    def next_input(self) -> str | None:
+        if self.interactive and not self._pending and not self._eof:
+            self._read_line()
+        char = super().next_input()
+        if char == SILENCE or (char is None and not self._eof and not self.interactive):
+            self.write(f"{self.clock:6.1f}  Пациент: (молчит)")
+        elif char == HANG_UP:
+            self.write(f"{self.clock:6.1f}  Пациент: (кладёт трубку)")
+        elif char is not None and not self.interactive:
+            self.write(f"{self.clock:6.1f}  Пациент нажимает: {char}")
+        return char
+
+    def _read_line(self) -> None:
+        try:
+            line = self.read(f"клавиши (Enter — промолчать, {HANG_UP} — положить трубку)> ")
+        except EOFError:
+            self._eof = True
+            return
+        keys = [char for char in line.strip() if char in SCRIPT_ALPHABET]
+        if len(keys) != len(line.strip()):
+            self.write("  (понимаю только цифры, * и #)")
+        self._pending.extend(keys or SILENCE)
