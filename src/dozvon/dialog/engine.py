@@ -293,6 +293,8 @@ class _Run:
         if self.resolve is None:
             raise ScenarioError(self.scenario.file, None, f"сценарий «{spec.scenario}» недоступен")
         self.scenario = self.resolve(spec.scenario)
+        options = self.context["options"]
+        self.context["options"] = {**self.scenario.header.options, **options}
         self._event("continue_with", f"{spec.scenario}{'/' + spec.label if spec.label else ''}")
         self.machine_handled = False
         if spec.label is None:

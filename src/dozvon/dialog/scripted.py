@@ -97,11 +97,13 @@ class ScriptedConversation:
                 self._hang_up()
             if char is None or char == SILENCE:
                 self.clock += timeout
+                self._record(Said(self.clock, "", "silence"))
                 break
             if char == BARGE_IN:
                 continue
             self.clock += 0 if barge and not keys else KEY_GAP
             keys.append(KeyPress(char, round(self.clock, 1), during_prompt=barge and not keys))
+            self._record(Said(self.clock, char, "key"))
         return judge(expect, tuple(keys))
 
     async def transfer(self, target: str) -> bool:
@@ -153,4 +155,5 @@ class ScriptedConversation:
 
     def _hang_up(self) -> None:
         self.hung_up = True
+        self._record(Said(self.clock, "", "hangup"))
         raise CallerHungUp

@@ -18,6 +18,7 @@ from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from dozvon.dialog.errors import TemplateFailure
+from dozvon.dialog.filters import DIALOG_FILTERS
 from dozvon.speech.filters import FILTERS as SPEECH_FILTERS
 
 ROOTS = frozenset(
@@ -34,7 +35,7 @@ MAX_OUTPUT = 4000
 _KEPT_FILTERS = (
     "abs capitalize count d default dictsort first float int items join last length list lower "
     "map max min reject rejectattr round select selectattr sort string sum title trim truncate "
-    "unique upper wordcount"
+    "unique upper urlencode wordcount"
 ).split()
 _REFUSED_NODES: dict[type[nodes.Node], str] = {
     nodes.Macro: "макросы ({% macro %})",
@@ -85,6 +86,7 @@ def _make_environment() -> _Sandbox:
     builtin = env.filters
     env.filters = {name: builtin[name] for name in _KEPT_FILTERS}
     env.filters.update(SPEECH_FILTERS)
+    env.filters.update(DIALOG_FILTERS)
     return env
 
 
@@ -179,6 +181,8 @@ def _check_tree(tree: nodes.Template, names: Names) -> list[str]:
     if _loop_depth(tree) > MAX_NESTED_LOOPS:
         problems.append(f"больше {MAX_NESTED_LOOPS} вложенных циклов {{% for %}} запрещено")
     local = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    if any(True for _ in tree.find_all(nodes.For)):
+        local.add("loop")
     unknown = {
         n.name for n in tree.find_all(nodes.Name) if n.ctx == "load"
     } - ROOTS - local

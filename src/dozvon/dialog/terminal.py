@@ -23,6 +23,9 @@ _LABELS = {
     "message": "Робот (автоответчику)",
     "transfer": "[перевод на]",
     "record": "[записан ответ]",
+    "key": "Пациент нажимает",
+    "silence": "Пациент молчит",
+    "hangup": "Пациент кладёт трубку",
 }
 
 
@@ -34,19 +37,13 @@ class TerminalConversation(ScriptedConversation):
     _eof: bool = field(default=False, repr=False)
 
     def show(self, said: Said) -> None:
-        self.write(f"{said.at:6.1f}  {_LABELS.get(said.kind, said.kind)}: {said.text}")
+        label = _LABELS.get(said.kind, said.kind)
+        self.write(f"{said.at:6.1f}  {label}: {said.text}" if said.text else f"{said.at:6.1f}  {label}")
 
     def next_input(self) -> str | None:
         if self.interactive and not self._pending and not self._eof:
             self._read_line()
-        char = super().next_input()
-        if char == SILENCE or (char is None and not self._eof and not self.interactive):
-            self.write(f"{self.clock:6.1f}  Пациент: (молчит)")
-        elif char == HANG_UP:
-            self.write(f"{self.clock:6.1f}  Пациент: (кладёт трубку)")
-        elif char is not None and not self.interactive:
-            self.write(f"{self.clock:6.1f}  Пациент нажимает: {char}")
-        return char
+        return super().next_input()
 
     def _read_line(self) -> None:
         try:
