@@ -26,7 +26,7 @@ DEMO: dict[str, Any] = {
         }
     ],
     "timezone": "Europe/Moscow",
-    "options": {},
+    "options": {"message": "Напоминаем: тридцать первого декабря клиника работает до трёх часов дня."},
 }
 """What `dozvon simulate confirm` talks about when no data is given."""
 
