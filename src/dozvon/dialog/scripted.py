@@ -127,6 +127,8 @@ class ScriptedConversation:
     async def leave_message(self, prompt: Prompt) -> bool:
         self._check_line()
         if not self.beep:
+            self.clock += 5.0
+            self._record(Said(self.clock, "", "no_beep"))
             return False
         self.clock += 2.0
         self._speak(prompt.text, "message")
