@@ -214,7 +214,9 @@ class OAuth2RefreshAuth(httpx.Auth):
             raise MisError(f"{where}: в ответе нет access_token")
         refresh = data.get("refresh_token") or old.refresh_token
         expires_in = data.get("expires_in")
-        expires_at = time.time() + float(expires_in) if isinstance(expires_in, int | float) else None
+        expires_at = None
+        if isinstance(expires_in, int | float):
+            expires_at = time.time() + float(expires_in)
         pair = TokenPair(access, refresh if isinstance(refresh, str) else None, expires_at)
         self.secrets.add(pair.access_token)
         self.secrets.add(pair.refresh_token)

@@ -33,7 +33,7 @@ KINDS: dict[str, str] = {
     "onec_odata": "dozvon.mis.onec:OneCConnector",
     "fhir": "dozvon.mis.fhir:FhirConnector",
     "xml_gateway": "dozvon.mis.xmlgateway:XmlGatewayConnector",
-    "hl7": "dozvon.mis.hl7:Hl7Connector",
+    "hl7": "dozvon.mis.hl7v2:Hl7Connector",
     "renovatio": "dozvon.mis.renovatio:RenovatioConnector",
     # table connectors (part 1)
     "sql": "dozvon.mis.sql:SqlConnector",

@@ -52,8 +52,18 @@ FHIR_COLUMNS = (
 WRITABLE = frozenset({"status", "participant_status", "comment"})
 CODES = {
     "status": frozenset(
-        "proposed pending booked arrived fulfilled cancelled noshow entered-in-error "
-        "checked-in waitlist".split()
+        [
+            "proposed",
+            "pending",
+            "booked",
+            "arrived",
+            "fulfilled",
+            "cancelled",
+            "noshow",
+            "entered-in-error",
+            "checked-in",
+            "waitlist",
+        ]
     ),
     "participant_status": frozenset({"accepted", "declined", "tentative", "needs-action"}),
 }
@@ -148,7 +158,7 @@ class FhirConnector(InterfaceConnector):
             "status": appointment.status,
             "comment": appointment.comment,
             "specialty": _concepts(appointment.specialty),
-            "services": "; ".join(filter(None, [_concept(c) for c in appointment.serviceType or []])),
+            "services": _concepts(appointment.serviceType),
         }
         for participant in appointment.participant or []:
             reference = participant.actor.reference if participant.actor else None

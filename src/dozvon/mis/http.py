@@ -128,7 +128,7 @@ class RetryPolicy:
             except ValueError:
                 pass
         backoff = self.base_delay * (2 ** (attempt - 1))
-        return float(min(self.max_delay, backoff * (1 + random.random() / 4)))  # noqa: S311
+        return float(min(self.max_delay, backoff * (1 + random.random() / 4)))
 
 
 RetryCheck = Callable[[httpx.Response], bool]
@@ -323,7 +323,7 @@ class PageGuard:
         key = str(self.http.client().build_request(method, url, params=params).url)
         key += " " + json.dumps(body, sort_keys=True, default=str)
         if key in self._requests:
-            raise self.http.error(method, url, "страница запрошена повторно: сервер зациклил выдачу")
+            raise self.http.error(method, url, "страница запрошена повторно: выдача зациклилась")
         self._requests.add(key)
         self.pages += 1
         if self.pages > self.max_pages:
