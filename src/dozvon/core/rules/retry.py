@@ -19,7 +19,7 @@ class OutcomeRetry:
     """How many attempts may end in this outcome before we give up."""
 
 
-def _default_per_outcome() -> dict[Outcome, OutcomeRetry]:
+def default_per_outcome() -> dict[Outcome, OutcomeRetry]:
     return {
         Outcome.BUSY: OutcomeRetry(timedelta(minutes=10), 4),
         Outcome.NO_ANSWER: OutcomeRetry(timedelta(hours=1), 3),
@@ -35,7 +35,7 @@ def _default_per_outcome() -> dict[Outcome, OutcomeRetry]:
 class RetryPolicy:
     max_attempts: int = 5
     max_per_day: int = 3
-    per_outcome: Mapping[Outcome, OutcomeRetry] = field(default_factory=_default_per_outcome)
+    per_outcome: Mapping[Outcome, OutcomeRetry] = field(default_factory=default_per_outcome)
 
     def next_attempt_at(
         self,
