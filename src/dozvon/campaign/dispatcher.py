@@ -48,21 +48,18 @@ class DispatchState(Protocol):
 
     def next_due_at(self, campaigns: Sequence[str]) -> datetime | None: ...
 
-    def do_not_call(self) -> frozenset[str]: ...
+    def blocked_numbers(self, phones: Collection[str]) -> set[str]:
+        """Which of these numbers are on the do-not-call list."""
+        ...
 
-    def contacts_since(self, phone: str, since: datetime) -> list[datetime]: ...
+    def contacts_since(self, phones: Collection[str], since: datetime) -> list[datetime]: ...
 
     def start_attempt(self, due: DueTask, dial: Dial, now: datetime) -> int:
-        """Commit the attempt as started and return its id."""
+        """Commit the attempt as started and return its number."""
         ...
 
     def finish_attempt(
-        self,
-        due: DueTask,
-        attempt: Attempt,
-        attempt_id: int,
-        status: TaskStatus,
-        next_at: datetime | None,
+        self, due: DueTask, attempt: Attempt, status: TaskStatus, next_at: datetime | None
     ) -> None:
         """Commit the outcome, the task's new state and the outbox rows together."""
         ...
@@ -137,7 +134,6 @@ class Dispatcher:
         launched = 0
         now = self.clock.now()
         due = self.state.due_tasks(running, now, self.lines.free * 2, self._active.keys())
-        do_not_call = self.state.do_not_call()
         for item in due:
             if self.lines.free == 0 or self.breaker.tripped or (stop and stop.is_set()):
                 break
@@ -148,8 +144,10 @@ class Dispatcher:
                 item.attempts,
                 now,
                 available=self.channels.keys(),
-                do_not_call=do_not_call,
-                previous_contacts=self._contacts(item, spec, now),
+                do_not_call=self.state.blocked_numbers(item.task.phones),
+                previous_contacts=self.state.contacts_since(
+                    item.task.phones, now - spec.cap.window
+                ),
             )
             if isinstance(decision, Postpone):
                 self.state.postpone(item.id, decision.until, decision.reason)
@@ -164,24 +162,19 @@ class Dispatcher:
                 now = self.clock.now()
         return launched
 
-    def _contacts(self, item: DueTask, spec: CampaignSpec, now: datetime) -> list[datetime]:
-        contacts: list[datetime] = []
-        for phone in item.task.phones:
-            contacts.extend(self.state.contacts_since(phone, now - spec.cap.window))
-        return contacts
-
     def _launch(self, item: DueTask, dial: Dial) -> None:
         started = self.clock.now()
-        attempt_id = self.state.start_attempt(item, dial, started)
+        number = self.state.start_attempt(item, dial, started)
+        dial = Dial(dial.channel, dial.phone, number)
         self.lines.take()
         log.info(
             "call started",
             extra={"task": item.id, "attempt": dial.number, "phone": mask_phone(dial.phone)},
         )
         self._emit(item, dial, None)
-        self._active[item.id] = asyncio.create_task(self._call(item, dial, attempt_id, started))
+        self._active[item.id] = asyncio.create_task(self._call(item, dial, started))
 
-    async def _call(self, item: DueTask, dial: Dial, attempt_id: int, started: datetime) -> None:
+    async def _call(self, item: DueTask, dial: Dial, started: datetime) -> None:
         spec = self.campaigns[item.campaign]
         channel = self.channels[dial.channel]
         try:
@@ -193,18 +186,16 @@ class Dispatcher:
                 Outcome.NETWORK_ERROR,
                 Evidence(notes={"interrupted": "stopped after the grace period"}),
             )
-            self._finish(item, dial, attempt_id, started, result)
+            self._finish(item, dial, started, result)
             raise
         except Exception as exc:
             log.exception("channel failed", extra={"task": item.id, "attempt": dial.number})
             result = AttemptResult(
                 Outcome.NETWORK_ERROR, Evidence(notes={"error": f"{type(exc).__name__}: {exc}"})
             )
-        self._finish(item, dial, attempt_id, started, result)
+        self._finish(item, dial, started, result)
 
-    def _finish(
-        self, item: DueTask, dial: Dial, attempt_id: int, started: datetime, result: AttemptResult
-    ) -> None:
+    def _finish(self, item: DueTask, dial: Dial, started: datetime, result: AttemptResult) -> None:
         finished = self.clock.now()
         attempt = Attempt(
             task_id=str(item.id),
@@ -219,7 +210,7 @@ class Dispatcher:
         spec = self.campaigns[item.campaign]
         after = after_attempt(spec, item.task, (*item.attempts, attempt), finished)
         try:
-            self.state.finish_attempt(item, attempt, attempt_id, after.status, after.next_at)
+            self.state.finish_attempt(item, attempt, after.status, after.next_at)
         finally:
             self._active.pop(item.id, None)
             self.lines.release()

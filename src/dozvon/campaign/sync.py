@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dozvon.core.appointment import Appointment, AppointmentStatus
 from dozvon.core.task import DEFAULT_TIMEZONE, Task, TaskStatus, bundle_tasks
 from dozvon.mis.base import RowError, Source, Window
-from dozvon.store.models import AppointmentRow, AuditRow, CampaignRow, CampaignState, TaskRow
-from dozvon.store.repositories.appointments import AppointmentRepository, Change, to_core
+from dozvon.store import Change, Store, UnitOfWork
+from dozvon.store.models import AppointmentRow, CampaignRow, TaskRow
+from dozvon.store.repositories import to_core
 
 log = logging.getLogger(__name__)
 
@@ -66,17 +67,8 @@ async def collect(source: Source, window: Window) -> tuple[list[Appointment], li
     return appointments, errors
 
 
-def ensure_campaign(session: Session, name: str, now: datetime) -> CampaignRow:
-    row = session.scalars(select(CampaignRow).where(CampaignRow.name == name)).one_or_none()
-    if row is None:
-        row = CampaignRow(name=name, state=CampaignState.RUNNING, created_at=now)
-        session.add(row)
-        session.flush()
-    return row
-
-
 async def sync_campaign(
-    engine: Engine,
+    store: Store,
     source: Source,
     campaign: str,
     window: Window,
@@ -89,22 +81,22 @@ async def sync_campaign(
     report = SyncReport(read=len(appointments) + len(errors), errors=errors)
     for error in errors:
         log.warning("MIS row skipped: %s", error)
-    with Session(engine) as session, session.begin():
-        campaign_row = ensure_campaign(session, campaign, now)
-        changed_ids = _upsert(session, source.name, appointments, window, now, report)
-        booked = _booked_in_window(session, source.name, window)
+    with store.unit_of_work() as uow:
+        campaign_row = uow.campaigns.ensure(campaign, now)
+        changed_ids = _upsert(uow, source.name, appointments, window, now, report)
+        booked = _booked_in_window(uow.session, source.name, window)
         tasks = bundle_tasks((to_core(row) for row in booked), default_timezone)
-        _apply_tasks(
-            session, campaign_row, booked, tasks, changed_ids, window, now, priority, report
-        )
+        _apply_tasks(uow, campaign_row, booked, tasks, changed_ids, now, priority, report)
         for error in errors:
-            session.add(_audit(now, "sync.row_error", f"{error.source}:{error.row}", str(error)))
+            where = f"{error.source}:{error.row}"
+            uow.audit.record(now, "sync", "sync.row_error", where, {"error": str(error)})
+        uow.commit()
     report.tasks = len(tasks)
     return report
 
 
 def _upsert(
-    session: Session,
+    uow: UnitOfWork,
     source: str,
     appointments: Iterable[Appointment],
     window: Window,
@@ -112,7 +104,7 @@ def _upsert(
     report: SyncReport,
 ) -> set[str]:
     """Store every visit; returns the ids that moved or were cancelled."""
-    repo = AppointmentRepository(session)
+    repo = uow.appointments
     seen: set[str] = set()
     changed: set[str] = set()
     for appointment in appointments:
@@ -129,12 +121,12 @@ def _upsert(
         moved = change is Change.CHANGED and previous_start != appointment.start
         if moved or change is Change.CANCELLED:
             changed.add(appointment.external_id)
-    changed |= _cancel_vanished(session, source, seen, window, now, report)
+    changed |= _cancel_vanished(uow, source, seen, window, now, report)
     return changed
 
 
 def _cancel_vanished(
-    session: Session, source: str, seen: set[str], window: Window, now: datetime, report: SyncReport
+    uow: UnitOfWork, source: str, seen: set[str], window: Window, now: datetime, report: SyncReport
 ) -> set[str]:
     """A visit the MIS stopped listing no longer needs a call (it was cancelled, or the clinic
     reached the patient another way): treat it as cancelled, and say so in the audit log."""
@@ -145,7 +137,7 @@ def _cancel_vanished(
         AppointmentRow.start_at < window.end,
     )
     vanished = set()
-    for row in session.scalars(query):
+    for row in uow.session.scalars(query):
         if row.external_id in seen:
             continue
         row.status = AppointmentStatus.CANCELLED
@@ -153,7 +145,7 @@ def _cancel_vanished(
         row.updated_at = now
         vanished.add(row.external_id)
         report.changes[Change.CANCELLED.value] += 1
-        session.add(_audit(now, "sync.vanished", f"{source}:{row.external_id}", "no longer listed"))
+        uow.audit.record(now, "sync", "sync.vanished", f"{source}:{row.external_id}")
     return vanished
 
 
@@ -168,7 +160,7 @@ def _booked_in_window(session: Session, source: str, window: Window) -> list[App
 
 
 def _apply_tasks(
-    session: Session,
+    uow: UnitOfWork,
     campaign: CampaignRow,
     booked: list[AppointmentRow],
     tasks: list[Task],
@@ -179,26 +171,13 @@ def _apply_tasks(
 ) -> None:
     existing = {
         row.key: row
-        for row in session.scalars(select(TaskRow).where(TaskRow.campaign_id == campaign.id))
+        for row in uow.session.scalars(select(TaskRow).where(TaskRow.campaign_id == campaign.id))
     }
     rows_by_id = {row.external_id: row for row in booked}
     for task in tasks:
         row = existing.get(task.key)
         if row is None:
-            row = TaskRow(
-                campaign_id=campaign.id,
-                key=task.key,
-                status=TaskStatus.PENDING,
-                timezone=task.timezone,
-                day=task.day,
-                phones=list(task.phones),
-                next_due_at=now,
-                attempts_count=0,
-                priority=priority,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(row)
+            uow.tasks.ensure(campaign.id, task, now, next_due_at=now, priority=priority)
             report.tasks_new += 1
         else:
             _refresh(row, task, changed_ids, now, report)
@@ -206,7 +185,7 @@ def _apply_tasks(
             member = rows_by_id[appointment.external_id]
             if member.task_key != task.key:
                 member.task_key = task.key
-    _cancel_emptied(session, existing, {t.key for t in tasks}, now, report)
+    _cancel_emptied(uow, existing, {t.key for t in tasks}, now, report)
 
 
 def _refresh(
@@ -228,7 +207,7 @@ def _refresh(
 
 
 def _cancel_emptied(
-    session: Session,
+    uow: UnitOfWork,
     existing: dict[str, TaskRow],
     live_keys: set[str],
     now: datetime,
@@ -239,7 +218,7 @@ def _cancel_emptied(
     for key, row in existing.items():
         if key in live_keys or row.status is not TaskStatus.PENDING:
             continue
-        still_booked = session.scalars(
+        still_booked = uow.session.scalars(
             select(AppointmentRow.id)
             .where(
                 AppointmentRow.task_key == key,
@@ -253,10 +232,4 @@ def _cancel_emptied(
         row.next_due_at = None
         row.updated_at = now
         report.tasks_cancelled += 1
-        session.add(_audit(now, "task.cancelled", key, "no booked visit left"))
-
-
-def _audit(now: datetime, action: str, subject: str, detail: str) -> AuditRow:
-    return AuditRow(
-        at=now, actor="sync", action=action, subject=subject, details={"detail": detail}
-    )
+        uow.audit.record(now, "sync", "task.cancelled", key, {"why": "no booked visit left"})

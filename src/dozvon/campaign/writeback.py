@@ -77,6 +77,7 @@ class WriteBack:
         self.batch = batch
         self._down_since: datetime | None = None
         self._down_tries = 0
+        self.written = 0
         self.resume_at: datetime | None = None
         """While the MIS is down, nothing is tried before this moment."""
 
@@ -119,6 +120,7 @@ class WriteBack:
             self.state.mark_failed(item.id, f"{type(exc).__name__}: {exc}", retry_at)
             return "failed"
         self.state.mark_delivered(item.id, self.clock.now())
+        self.written += 1
         if self._down_since is not None:
             log.warning("MIS reachable again after %s", self.clock.now() - self._down_since)
         self._down_since = None
