@@ -42,9 +42,7 @@ def visit(
     return Appointment(
         external_id=visit_id,
         source="testmis",
-        patient=Patient(
-            name=name, phones=(phone, *phones), robot_call_consent=robot_call_consent
-        ),
+        patient=Patient(name=name, phones=(phone, *phones), robot_call_consent=robot_call_consent),
         start=start,
         status=status,
     )

@@ -18,8 +18,14 @@ from .conftest import ListSource, RecordingSink, tomorrow_at, visit
 ALWAYS = CallingHours(time(0, 0), time(23, 59))
 
 
-def runner(store: Store, clock: ManualClock, source: ListSource, sink: RecordingSink,
-           behaviour: dict[str, SimulatedCall | list[SimulatedCall]], lines: int = 2) -> CampaignRunner:
+def runner(
+    store: Store,
+    clock: ManualClock,
+    source: ListSource,
+    sink: RecordingSink,
+    behaviour: dict[str, SimulatedCall | list[SimulatedCall]],
+    lines: int = 2,
+) -> CampaignRunner:
     channel = SimulatedChannel(by_phone(behaviour, SimulatedCall(Outcome.CONFIRMED, 1, 5)), clock)
     return CampaignRunner(
         store,
