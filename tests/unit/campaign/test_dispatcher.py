@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -89,7 +90,7 @@ async def test_call_starts_are_spaced_by_the_rate_limit(store: Store, clock: Man
     await runner.dispatcher.dispatch_due()
     with store.unit_of_work() as uow:
         times = list(uow.session.scalars(select(AttemptRow.started_at).order_by(AttemptRow.id)))
-    gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
     assert gaps == [0.5, 0.5, 0.5]
     channel.gate.set()
     await runner.dispatcher.drain()
