@@ -15,7 +15,7 @@ from dozvon.core.appointment import Appointment
 from dozvon.core.outcome import Evidence, Outcome
 from dozvon.mis.base import MisError, OutcomeRecord, RowError
 from dozvon.mis.config import MisConfigError, load, open_connector
-from dozvon.mis.files.csvfile import decode, detect_delimiter
+from dozvon.mis.files.csvfile import detect_delimiter, sniff_encoding
 from dozvon.mis.files.dbffile import guess_codepage
 from dozvon.mis.source import Connector
 
@@ -200,8 +200,9 @@ async def test_separate_results_file_is_idempotent(tmp_path: Path) -> None:
 def test_delimiter_detection_and_decoding() -> None:
     assert detect_delimiter('ID;"ФИО, полностью";ТЕЛ') == ";"
     assert detect_delimiter("ID,ФИО,ТЕЛ") == ","
-    assert decode("Ёж".encode("cp1251"), "auto").encoding == "cp1251"
-    assert decode(codecs.BOM_UTF8 + "Ёж".encode(), "auto").text == "Ёж"
+    assert sniff_encoding("Ёж".encode("cp1251"), "auto").name == "cp1251"
+    assert sniff_encoding(codecs.BOM_UTF8 + "Ёж".encode(), "auto").bom
+    assert sniff_encoding("Ёж".encode()[:-1], "auto").name == "utf-8"  # a sample cut mid-letter
 
 
 # -- Excel -------------------------------------------------------------------------------------
