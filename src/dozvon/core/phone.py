@@ -12,6 +12,11 @@ _SEPARATORS = re.compile(r"[;,/\n]|\s{2,}|\bили\b|\bor\b", re.IGNORECASE)
 _EXTENSION = re.compile(r"(доб\.?|ext\.?|вн\.?|x)\s*\d+\s*$", re.IGNORECASE)
 
 
+_ZONE_FIXES: dict[tuple[int | None, str], str] = {(7, "Europe/Bucharest"): "Europe/Kaliningrad"}
+"""libphonenumber files Kaliningrad numbers under Bucharest, which keeps summer time and
+Kaliningrad does not: in summer calling hours would be an hour early."""
+
+
 class InvalidPhone(ValueError):
     """A value that cannot be dialled; the message names what was wrong, not the whole number."""
 
@@ -60,7 +65,8 @@ def timezone_of(e164: str) -> str | None:
         return None
     zones = phone_timezone.time_zones_for_number(parsed)
     if len(zones) == 1 and zones[0] != "Etc/Unknown":
-        return str(zones[0])
+        zone = str(zones[0])
+        return _ZONE_FIXES.get((parsed.country_code, zone), zone)
     return None
 
 
