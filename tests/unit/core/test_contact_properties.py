@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -29,38 +30,25 @@ caps = st.builds(
 )
 
 
-@given(
-    patient=patients,
-    channel=channels,
-    purpose=purposes,
-    zone=zones,
-    now=moments,
-    hours=calling_hours(),
-    cap=caps,
-    previous=st.lists(moments, max_size=6),
+contacts = st.fixed_dictionaries(
+    {
+        "patient": patients,
+        "phone": st.just(PHONE),
+        "channel": channels,
+        "purpose": purposes,
+        "zone": zones,
+        "now": moments,
+        "hours": calling_hours(),
+        "cap": caps,
+        "previous_contacts": st.lists(moments, max_size=8),
+    }
 )
-def test_a_do_not_call_number_is_never_contacted(
-    patient: Patient,
-    channel: Channel,
-    purpose: Purpose,
-    zone: str,
-    now: datetime,
-    hours: CallingHours,
-    cap: ContactCap,
-    previous: list[datetime],
-) -> None:
-    refusal = check_contact(
-        patient=patient,
-        phone=PHONE,
-        channel=channel,
-        purpose=purpose,
-        zone=zone,
-        now=now,
-        hours=hours,
-        do_not_call={PHONE},
-        cap=cap,
-        previous_contacts=previous,
-    )
+"""Every input of check_contact except the do-not-call list."""
+
+
+@given(contact=contacts)
+def test_a_do_not_call_number_is_never_contacted(contact: dict[str, Any]) -> None:
+    refusal = check_contact(do_not_call={PHONE}, **contact)
     assert refusal is not None and refusal.rule == "do_not_call"
 
 
@@ -81,42 +69,13 @@ def test_a_robot_call_refusal_stops_voice_only(patient: Patient, channel: Channe
     assert allowed == (patient.robot_call_consent or channel is not Channel.VOICE)
 
 
-@given(
-    patient=patients,
-    channel=channels,
-    purpose=purposes,
-    zone=zones,
-    now=moments,
-    hours=calling_hours(),
-    cap=caps,
-    previous=st.lists(moments, max_size=8),
-)
-def test_an_allowed_contact_satisfies_every_rule(
-    patient: Patient,
-    channel: Channel,
-    purpose: Purpose,
-    zone: str,
-    now: datetime,
-    hours: CallingHours,
-    cap: ContactCap,
-    previous: list[datetime],
-) -> None:
-    refusal = check_contact(
-        patient=patient,
-        phone=PHONE,
-        channel=channel,
-        purpose=purpose,
-        zone=zone,
-        now=now,
-        hours=hours,
-        do_not_call=set(),
-        cap=cap,
-        previous_contacts=previous,
-    )
-    if refusal is None:
-        assert not (purpose is Purpose.MARKETING and channel is Channel.VOICE)
-        assert hours.allows(now, zone)
-        recent = [p for p in previous if now - cap.window < p <= now]
+@given(contact=contacts)
+def test_an_allowed_contact_satisfies_every_rule(contact: dict[str, Any]) -> None:
+    if check_contact(do_not_call=set(), **contact) is None:
+        now, cap, zone = contact["now"], contact["cap"], contact["zone"]
+        assert not (contact["purpose"] is Purpose.MARKETING and contact["channel"] is Channel.VOICE)
+        assert contact["hours"].allows(now, zone)
+        recent = [p for p in contact["previous_contacts"] if now - cap.window < p <= now]
         assert len(recent) < cap.max_contacts
 
 
