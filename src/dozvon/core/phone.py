@@ -12,11 +12,6 @@ _SEPARATORS = re.compile(r"[;,/\n]|\s{2,}|\bили\b|\bor\b", re.IGNORECASE)
 _EXTENSION = re.compile(r"(доб\.?|ext\.?|вн\.?|x)\s*\d+\s*$", re.IGNORECASE)
 
 
-_ZONE_FIXES: dict[tuple[int | None, str], str] = {(7, "Europe/Bucharest"): "Europe/Kaliningrad"}
-"""libphonenumber files Kaliningrad numbers under Bucharest, which keeps summer time and
-Kaliningrad does not: in summer calling hours would be an hour early."""
-
-
 class InvalidPhone(ValueError):
     """A value that cannot be dialled; the message names what was wrong, not the whole number."""
 
@@ -71,6 +66,11 @@ def _numbers_in_text(text: str, region: str) -> list[str]:
     ]
 
 
+_ZONE_FIXES = {"Europe/Bucharest": "Europe/Kaliningrad"}
+"""phonenumbers files Kaliningrad's +7 4012 under Bucharest, which moves its clocks in summer;
+Kaliningrad stays at UTC+2 all year. Only +7 numbers are corrected."""
+
+
 def timezone_of(e164: str) -> str | None:
     """The IANA zone of a number when it is unambiguous (landlines), else None."""
     try:
@@ -80,7 +80,7 @@ def timezone_of(e164: str) -> str | None:
     zones = phone_timezone.time_zones_for_number(parsed)
     if len(zones) == 1 and zones[0] != "Etc/Unknown":
         zone = str(zones[0])
-        return _ZONE_FIXES.get((parsed.country_code, zone), zone)
+        return _ZONE_FIXES.get(zone, zone) if parsed.country_code == 7 else zone
     return None
 
 
