@@ -76,6 +76,11 @@ class SessionStats:
     jitter our sending adds, as the peer's jitter buffer sees it."""
 
 
+def _settle(future: "asyncio.Future[bool]", result: bool) -> None:
+    if not future.done():
+        future.set_result(result)
+
+
 class PlayHandle:
     """One queued piece of audio. `await done()` gives True if it played to the end."""
 
@@ -112,8 +117,7 @@ class PlayHandle:
         )
 
     def _finish(self, completed: bool) -> None:
-        if not self._future.done():
-            self._future.set_result(completed)
+        _settle(self._future, completed)
 
 
 @dataclass(slots=True)
@@ -197,6 +201,8 @@ class RtpSession:
             )
         self._remote = _Remote((str(ip), port), codec, telephone_event_pt)
         self._latched = None
+        if telephone_event_pt is None:
+            self._abandon_events()
 
     @property
     def remote_address(self) -> tuple[str, int] | None:
@@ -265,9 +271,12 @@ class RtpSession:
     def on_digit(self, callback: DigitCallback) -> Callable[[], None]:
         """Call `callback(DtmfEvent)` for every key from any source; returns the unsubscriber."""
         self._digit_callbacks.append(callback)
-        return lambda: (
-            self._digit_callbacks.remove(callback) if callback in self._digit_callbacks else None
-        )
+
+        def unsubscribe() -> None:
+            if callback in self._digit_callbacks:
+                self._digit_callbacks.remove(callback)
+
+        return unsubscribe
 
     def inject_digit(self, digit: str, source: DigitSource = "info") -> None:
         """Report a digit learnt elsewhere (SIP INFO) exactly like one heard in the media."""
@@ -310,14 +319,18 @@ class RtpSession:
         for packet in self._receiver.drain():
             self._deliver(packet)
         self.stop_playback()
-        for sent in [event.sent for event in self._events] + [t.sent for t in self._tones]:
-            if not sent.done():
-                sent.set_result(False)
-        self._events.clear()
+        self._abandon_events()
+        for pending in self._tones:
+            _settle(pending.sent, False)
         self._tones.clear()
         self.stop_recording()
         self._transport.close()
         self._on_close(self)
+
+    def _abandon_events(self) -> None:
+        for event in self._events:
+            _settle(event.sent, False)
+        self._events.clear()
 
     # -- the clock's side ---------------------------------------------------------------------
 
@@ -355,8 +368,7 @@ class RtpSession:
         if not event.packets:
             self._events.popleft()
             self._event_gap = _EVENT_GAP_FRAMES
-            if not event.sent.done():
-                event.sent.set_result(True)
+            _settle(event.sent, True)
         return packet.payload, packet.marker, event.timestamp
 
     def _next_audio_frame(self, codec: Codec) -> tuple[bytes, bytes]:
@@ -367,8 +379,7 @@ class RtpSession:
             outgoing.offset += FRAME_BYTES
             if outgoing.offset >= len(outgoing.pcm):
                 self._tones.popleft()
-                if not outgoing.sent.done():
-                    outgoing.sent.set_result(True)
+                _settle(outgoing.sent, True)
             return g711.encode(codec, pcm), pcm
         while self._playing:
             handle = self._playing[0]

@@ -97,3 +97,13 @@ async def test_symmetric_rtp_latches_on_the_real_source(
     assert callee.remote_address == ("127.0.0.1", 9)
     await asyncio.sleep(0.1)
     assert callee.remote_address == ("127.0.0.1", caller.local_port)
+
+
+async def test_renegotiating_without_telephone_event_abandons_pending_digits(
+    pair: tuple[RtpSession, RtpSession],
+) -> None:
+    caller, callee = pair
+    pending = asyncio.ensure_future(caller.send_digit("1", duration_ms=500))
+    await asyncio.sleep(0.05)
+    caller.set_remote("127.0.0.1", callee.local_port, Codec.PCMA, telephone_event_pt=None)
+    assert await pending is False
