@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 SAMPLES_PER_FRAME = 160
 FRAME_BYTES = SAMPLES_PER_FRAME * g711.SAMPLE_WIDTH
 SILENCE_FRAME = bytes(FRAME_BYTES)
+_SILENCE_PAYLOAD = {codec: bytes([codec.silence_byte]) * SAMPLES_PER_FRAME for codec in Codec}
 # Audio frames between two outgoing RFC 4733 events, so the peer sees two presses.
 _EVENT_GAP_FRAMES = 2
 # Inbound audio kept for the recorder before old frames are dropped to stay in step.
@@ -387,7 +388,7 @@ class RtpSession:
                 self._playing.popleft()
                 continue
             return handle._next_frame(codec)
-        return bytes([codec.silence_byte]) * SAMPLES_PER_FRAME, SILENCE_FRAME
+        return _SILENCE_PAYLOAD[codec], SILENCE_FRAME
 
     def _send(self, packet: bytes) -> None:
         address = self.remote_address
