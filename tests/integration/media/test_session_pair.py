@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from dozvon.media import Codec, DtmfEvent, RtpSession
+from tests.integration.media.waiting import eventually
 
 
 def _sine(seconds: float, frequency: float = 440.0) -> bytes:
@@ -20,7 +21,7 @@ async def test_play_reaches_the_peer_tap(pair: tuple[RtpSession, RtpSession]) ->
     callee.add_tap(heard.append)
     prompt = _sine(0.5)
     assert await caller.play(prompt).done() is True
-    await asyncio.sleep(0.1)
+    await eventually(lambda: len(heard) >= 25)
     audio = np.frombuffer(b"".join(heard), dtype="<i2").astype(float)
     assert audio.size >= 4000
     # The prompt survived A-law both ways: the loudest second is near the prompt's level.
@@ -42,7 +43,7 @@ async def test_digits_both_ways_every_method(pair: tuple[RtpSession, RtpSession]
     assert await caller.send_digit("5", method="inband") is True
     assert await callee.send_digit("*") is True
     assert await callee.send_digit("0", method="inband") is True
-    await asyncio.sleep(0.1)
+    await eventually(lambda: len(to_callee) >= 4 and len(to_caller) >= 2)
     assert [(e.digit, e.source) for e in to_callee] == [
         ("1", "rfc4733"),
         ("9", "rfc4733"),
@@ -95,7 +96,7 @@ async def test_symmetric_rtp_latches_on_the_real_source(
     # The callee's SDP pointed at a wrong port; the caller's packets teach it the right one.
     callee.set_remote("127.0.0.1", 9, Codec.PCMA, telephone_event_pt=101)
     assert callee.remote_address == ("127.0.0.1", 9)
-    await asyncio.sleep(0.1)
+    await eventually(lambda: callee.remote_address != ("127.0.0.1", 9))
     assert callee.remote_address == ("127.0.0.1", caller.local_port)
 
 
