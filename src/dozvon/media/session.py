@@ -279,6 +279,38 @@ class RtpSession:
 
         return unsubscribe
 
+    async def collect_digits(
+        self,
+        max_digits: int,
+        timeout: float,
+        terminators: str = "#",
+        inter_digit_timeout: float | None = None,
+    ) -> str:
+        """Gather keys until `max_digits`, a terminator (not included) or a timeout.
+
+        `timeout` bounds the whole collection; `inter_digit_timeout`, if given, ends it when the
+        caller pauses that long after a key. Returns what was pressed, possibly "".
+        """
+        keys: asyncio.Queue[str] = asyncio.Queue()
+        unsubscribe = self.on_digit(lambda event: keys.put_nowait(event.digit))
+        digits = ""
+        deadline = self._loop.time() + timeout
+        try:
+            while len(digits) < max_digits:
+                wait = deadline - self._loop.time()
+                if digits and inter_digit_timeout is not None:
+                    wait = min(wait, inter_digit_timeout)
+                try:
+                    key = await asyncio.wait_for(keys.get(), max(0.0, wait))
+                except TimeoutError:
+                    break
+                if key in terminators:
+                    break
+                digits += key
+        finally:
+            unsubscribe()
+        return digits
+
     def inject_digit(self, digit: str, source: DigitSource = "info") -> None:
         """Report a digit learnt elsewhere (SIP INFO) exactly like one heard in the media."""
         rfc4733.event_code(digit)

@@ -108,3 +108,26 @@ async def test_renegotiating_without_telephone_event_abandons_pending_digits(
     await asyncio.sleep(0.05)
     caller.set_remote("127.0.0.1", callee.local_port, Codec.PCMA, telephone_event_pt=None)
     assert await pending is False
+
+
+async def test_collect_digits_stops_at_count_terminator_or_timeout(
+    pair: tuple[RtpSession, RtpSession],
+) -> None:
+    caller, callee = pair
+
+    async def press(keys: str) -> None:
+        for key in keys:
+            await caller.send_digit(key, duration_ms=60)
+
+    pressing = asyncio.ensure_future(press("12#9"))
+    assert await callee.collect_digits(5, timeout=10) == "12"
+    await pressing
+    pressing = asyncio.ensure_future(press("3456"))
+    assert await callee.collect_digits(2, timeout=10) == "34"
+    await pressing
+    # One key, then a pause: the inter-digit timeout ends it long before the overall one.
+    collecting = asyncio.ensure_future(callee.collect_digits(4, 60, inter_digit_timeout=0.3))
+    await asyncio.sleep(0)
+    callee.inject_digit("8")
+    assert await asyncio.wait_for(collecting, 10) == "8"
+    assert await asyncio.wait_for(callee.collect_digits(4, timeout=0.05), 10) == ""
