@@ -191,7 +191,7 @@ class Call:
 
     # ---- outgoing call ----
 
-    async def _dial(self, target: NameAddr, caller: NameAddr, ring_timeout: float) -> None:
+    async def start_outgoing(self, target: NameAddr, caller: NameAddr, ring_timeout: float) -> None:
         self.remote_user = target.uri.user
         self.call_id = new_tag() + new_tag()
         headers_from = caller.with_tag(new_tag())
@@ -325,7 +325,7 @@ class Call:
 
     # ---- incoming call ----
 
-    def _begin_incoming(self, tx: ServerTransaction, request: Request) -> None:
+    def begin_incoming(self, tx: ServerTransaction, request: Request) -> None:
         self._server_tx = tx
         self.call_id = request.headers.get("call-id") or ""
         self.dialog = Dialog.from_uas(request, new_tag())
