@@ -16,8 +16,7 @@ log = logging.getLogger(__name__)
 
 _EARLY_TOLERANCE = 0.001
 
-TickCallback = Callable[[float], None]
-"""Called once per tick with the tick's ideal deadline on the `time.perf_counter` scale."""
+TickCallback = Callable[[], None]
 
 
 class SharedClock:
@@ -40,6 +39,11 @@ class SharedClock:
     @property
     def running(self) -> bool:
         return self._handle is not None
+
+    @property
+    def next_deadline(self) -> float | None:
+        """When the next tick is due, in `loop.time()`; always start + n × interval."""
+        return self._handle.when() if self._handle is not None else None
 
     def subscribe(self, callback: TickCallback) -> Callable[[], None]:
         """Call `callback` on every tick; return the function that unsubscribes it."""
@@ -82,13 +86,13 @@ class SharedClock:
             self.ticks += 1
             deadline = self._perf_start + self.ticks * self.interval
             self.lateness_ms.append((time.perf_counter() - deadline) * 1000.0)
-            self._tick(deadline)
+            self._tick()
         self._schedule()
 
-    def _tick(self, deadline: float) -> None:
+    def _tick(self) -> None:
         for callback in list(self._subscribers.values()):
             try:
-                callback(deadline)
+                callback()
             except Exception:
                 # One broken session must not stop the packets of every other call.
                 log.exception("media clock subscriber failed")

@@ -72,7 +72,8 @@ class SessionStats:
     pacing_error_ms: deque[float] = field(
         default_factory=lambda: deque(maxlen=_PACING_SAMPLES), repr=False
     )
-    """How late each outbound packet left against its ideal 20 ms slot, most recent last."""
+    """|gap between two outbound packets − packet time| per packet, most recent last: the
+    jitter our sending adds, as the peer's jitter buffer sees it."""
 
 
 class PlayHandle:
@@ -171,6 +172,8 @@ class RtpSession:
         self._recorder: StereoWavRecorder | None = None
         self._record_inbound = bytearray()
         self._closed = False
+        self._interval = clock.interval
+        self._last_sent_at: float | None = None
         self._unsubscribe = clock.subscribe(self._on_tick)
 
     # -- set-up -------------------------------------------------------------------------------
@@ -318,7 +321,7 @@ class RtpSession:
 
     # -- the clock's side ---------------------------------------------------------------------
 
-    def _on_tick(self, deadline: float) -> None:
+    def _on_tick(self) -> None:
         remote = self._remote
         if remote is None:
             return
@@ -333,7 +336,11 @@ class RtpSession:
             self._event_gap = max(0, self._event_gap - 1)
             payload, pcm = self._next_audio_frame(remote.codec)
         self._send(rtp.build(payload_type, self._sequence, timestamp, self._ssrc, payload, marker))
-        self._stats.pacing_error_ms.append((time.perf_counter() - deadline) * 1000.0)
+        now = time.perf_counter()
+        if self._last_sent_at is not None:
+            gap = now - self._last_sent_at
+            self._stats.pacing_error_ms.append(abs(gap - self._interval) * 1000.0)
+        self._last_sent_at = now
         self._sequence = (self._sequence + 1) & 0xFFFF
         self._timestamp = (self._timestamp + SAMPLES_PER_FRAME) & 0xFFFFFFFF
         self._marker = False

@@ -88,7 +88,9 @@ async def test_recording_is_two_channel_8k_wav(
     assert np.count_nonzero((np.abs(left) > 1000) & (np.abs(right) > 1000)) < 400
 
 
-async def test_symmetric_rtp_latches_on_the_real_source(pair: tuple[RtpSession, RtpSession]) -> None:
+async def test_symmetric_rtp_latches_on_the_real_source(
+    pair: tuple[RtpSession, RtpSession],
+) -> None:
     caller, callee = pair
     # The callee's SDP pointed at a wrong port; the caller's packets teach it the right one.
     callee.set_remote("127.0.0.1", 9, Codec.PCMA, telephone_event_pt=101)
