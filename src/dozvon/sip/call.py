@@ -373,6 +373,11 @@ class Call:
             self._ua.respond(self._server_tx, 487, "Request Terminated", to_tag=tag)
             self._end(487, "caller cancelled", "them")
 
+    def on_ack(self, ack: Request) -> None:
+        """An INVITE without SDP got our offer in the 200; the answer comes in the ACK."""
+        if self.stream is None and ack.body:
+            self._maybe_start_media(ack)
+
     def on_ack_timeout(self) -> None:
         log.warning("call %s: no ACK for our 200, hanging up", self.call_id[:8])
         self._ua.spawn(self._send_bye())

@@ -512,7 +512,9 @@ class UserAgent:
             elif isinstance(event, StrayResponse):
                 self._on_stray(event.response)
             elif isinstance(event, AckReceived):
-                log.debug("ACK for %s", (event.request.headers.get("call-id") or "")[:8])
+                acked = self._calls_by_id.get(event.request.headers.get("call-id") or "")
+                if acked is not None:
+                    acked.on_ack(event.request)
         self._arm()
 
     def _arm(self) -> None:
