@@ -71,29 +71,29 @@ class Lexicon:
 
     def apply(self, text: str) -> str:
         """Phrases first (they may contain abbreviations), then abbreviations, then stress."""
-        for pattern, spoken in self._rules:
-            text = pattern.sub(lambda match, said=spoken: _keep_case(said, match.group()), text)
+        for pattern, spoken, keep_case in self._rules:
+            if keep_case:
+                text = pattern.sub(lambda match, said=spoken: _keep_case(said, match.group()), text)
+            else:
+                text = pattern.sub(lambda _match, said=spoken: said, text)
         return text
 
     @cached_property
-    def _rules(self) -> list[tuple[re.Pattern[str], str]]:
-        rules: list[tuple[re.Pattern[str], str]] = []
+    def _rules(self) -> list[tuple[re.Pattern[str], str, bool]]:
+        rules: list[tuple[re.Pattern[str], str, bool]] = []
         for written, spoken in sorted(self.phrases.items(), key=lambda kv: -len(kv[0])):
             words = r"\s+".join(re.escape(w) for w in written.split())
-            rules.append((re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE), spoken))
+            rules.append((re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE), spoken, False))
         for written, spoken in self.abbreviations.items():
-            rules.append((re.compile(rf"(?<![\w-]){re.escape(written)}(?!\w)"), spoken))
+            rules.append((re.compile(rf"(?<![\w-]){re.escape(written)}(?!\w)"), spoken, False))
         for written, spoken in self.stress.items():
             pattern = re.compile(rf"(?<![\w+]){re.escape(written)}(?![\w+])", re.IGNORECASE)
-            rules.append((pattern, spoken))
+            rules.append((pattern, spoken, True))
         return rules
 
 
 def _keep_case(spoken: str, original: str) -> str:
-    """A stress entry keeps the letter case the text had («ИВАНОВА» → «ИВАНО+ВА»); phrases and
-    abbreviations are said as the lexicon writes them."""
-    if spoken.replace(STRESS_MARK, "").lower() != original.lower():
-        return spoken
+    """A stress entry keeps the letter case the text had: «ИВАНОВА» → «ИВАНО+ВА»."""
     letters = iter(original)
     return "".join(c if c == STRESS_MARK else next(letters) for c in spoken)
 

@@ -91,7 +91,9 @@ def to_telephone(samples: Samples, rate: int) -> bytes:
 
 
 def to_pcm(samples: Samples) -> bytes:
-    return bytes((np.clip(samples, -1.0, 1.0) * 32767.0).round().astype("<i2").tobytes())
+    """Exact inverse of ``from_pcm`` (same 32768 scale), clipped to the 16-bit range."""
+    scaled = np.clip(np.round(samples * 32768.0), -32768, 32767)
+    return bytes(scaled.astype("<i2").tobytes())
 
 
 def from_pcm(pcm: bytes) -> Samples:

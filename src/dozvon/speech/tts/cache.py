@@ -8,12 +8,14 @@ mid-write never leave a torn entry."""
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-from dozvon.speech.tts.audio import AudioFormatError, read_wav, to_pcm, wav_bytes
+from dozvon.speech.tts.audio import SAMPLE_RATE, SAMPLE_WIDTH, wav_bytes
 
 
 @dataclass
@@ -42,14 +44,13 @@ class AudioCache:
         except FileNotFoundError:
             self.stats.misses += 1
             return None
-        try:
-            samples, _ = read_wav(data, str(path))
-        except AudioFormatError:
+        pcm = _telephone_pcm(data)
+        if pcm is None:
             path.unlink(missing_ok=True)  # a damaged entry is just a miss; it is rebuilt
             self.stats.misses += 1
             return None
         self.stats.hits += 1
-        return to_pcm(samples)
+        return pcm
 
     def put(self, key: str, pcm: bytes) -> None:
         path = self.path(key)
@@ -62,3 +63,15 @@ class AudioCache:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def _telephone_pcm(data: bytes) -> bytes | None:
+    """The PCM of an entry we wrote, byte for byte; None if it is not one."""
+    try:
+        with wave.open(io.BytesIO(data)) as entry:
+            shape = (entry.getframerate(), entry.getsampwidth(), entry.getnchannels())
+            if shape != (SAMPLE_RATE, SAMPLE_WIDTH, 1):
+                return None
+            return entry.readframes(entry.getnframes())
+    except (wave.Error, EOFError):
+        return None
