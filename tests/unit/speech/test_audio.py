@@ -124,7 +124,7 @@ def test_mu_law_wav_is_refused_clearly() -> None:
 
 
 def test_unreadable_prompt_is_named(tmp_path: Path) -> None:
-    with pytest.raises(AudioFormatError, match="missing.wav: cannot read"):
+    with pytest.raises(AudioFormatError, match=r"missing\.wav: cannot read"):
         load_telephone_wav(tmp_path / "missing.wav")
 
 
