@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
@@ -72,10 +72,7 @@ class Lexicon:
     def apply(self, text: str) -> str:
         """Phrases first (they may contain abbreviations), then abbreviations, then stress."""
         for pattern, spoken, keep_case in self._rules:
-            if keep_case:
-                text = pattern.sub(lambda match, said=spoken: _keep_case(said, match.group()), text)
-            else:
-                text = pattern.sub(lambda _match, said=spoken: said, text)
+            text = pattern.sub(_replacement(spoken, keep_case), text)
         return text
 
     @cached_property
@@ -90,6 +87,12 @@ class Lexicon:
             pattern = re.compile(rf"(?<![\w+]){re.escape(written)}(?![\w+])", re.IGNORECASE)
             rules.append((pattern, spoken, True))
         return rules
+
+
+def _replacement(spoken: str, keep_case: bool) -> Callable[[re.Match[str]], str]:
+    if keep_case:
+        return lambda match: _keep_case(spoken, match.group())
+    return lambda _match: spoken
 
 
 def _keep_case(spoken: str, original: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from num2words import num2words
+from num2words import num2words  # type: ignore[import-untyped]
 
 from dozvon.speech.say.grammar import Case, Gender, morph, to_case, to_gender
 

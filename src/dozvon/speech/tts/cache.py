@@ -72,6 +72,6 @@ def _telephone_pcm(data: bytes) -> bytes | None:
             shape = (entry.getframerate(), entry.getsampwidth(), entry.getnchannels())
             if shape != (SAMPLE_RATE, SAMPLE_WIDTH, 1):
                 return None
-            return entry.readframes(entry.getnframes())
+            return bytes(entry.readframes(entry.getnframes()))
     except (wave.Error, EOFError):
         return None
