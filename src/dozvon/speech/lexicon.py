@@ -59,7 +59,7 @@ class Lexicon:
                 merged[name].update(entries)
         return cls(**merged)
 
-    @property
+    @cached_property
     def version(self) -> str:
         """A hash of the content: equal lexicons share a version whatever file they came from."""
         canonical = json.dumps(

@@ -56,7 +56,7 @@ def test_presynthesis_reports_progress_and_fills_the_cache(
     report = voice.presynthesize(
         ["один", "два", "один", "три"], progress=lambda d, t: seen.append((d, t))
     )
-    assert (report.texts, report.synthesized, report.cached) == (3, 3, 0)
+    assert (report.messages, report.synthesized, report.cached) == (3, 3, 0)
     assert seen == [(1, 3), (2, 3), (3, 3)]
     again = voice.presynthesize(["один", "два", "четыре"])
     assert (again.synthesized, again.cached) == (1, 2)
@@ -64,10 +64,12 @@ def test_presynthesis_reports_progress_and_fills_the_cache(
 
 async def test_async_presynthesis_and_say(tmp_path: Path, counting: CountingEngine) -> None:
     voice = Voice(counting, cache=AudioCache(tmp_path))
-    report = await voice.presynthesize_async([f"номер {n}" for n in range(5)], concurrency=2)
-    assert (report.texts, report.synthesized) == (5, 5)
+    messages = [f"номер {n}" for n in range(4)] + [("номер", "4")]
+    report = await voice.presynthesize_async(messages, concurrency=2)
+    assert (report.messages, report.synthesized) == (5, 6)  # the last message is two parts
     await voice.say_async("номер 3")
-    assert len(counting.calls) == 5
+    await voice.say_parts_async(["номер", "4"])
+    assert len(counting.calls) == 6
 
 
 def test_parts_are_cached_separately(tmp_path: Path, counting: CountingEngine) -> None:
@@ -75,6 +77,20 @@ def test_parts_are_cached_separately(tmp_path: Path, counting: CountingEngine) -
     voice.say_parts(["Вы записаны к врачу", "Петрову"])
     voice.say_parts(["Вы записаны к врачу", "Сидорову"])
     assert counting.calls == ["Вы записаны к врачу", "Петрову", "Сидорову"]
+
+
+def test_presynthesized_message_is_one_cache_read_at_call_time(
+    tmp_path: Path, counting: CountingEngine
+) -> None:
+    cache = AudioCache(tmp_path)
+    voice = Voice(counting, cache=cache)
+    report = voice.presynthesize([("Здравствуйте,", "Анна Петровна!"), ("Здравствуйте,", "Олег!")])
+    assert (report.messages, report.synthesized, report.cached) == (2, 3, 1)
+    hits = cache.stats.hits
+    pcm = Voice(counting, cache=cache).say_parts(["Здравствуйте,", "Олег!"])
+    assert cache.stats.hits == hits + 1
+    assert len(counting.calls) == 3
+    assert pcm != voice.say("Здравствуйте, Олег!")  # the parts, not the whole text, were said
 
 
 def make_prompts(tmp_path: Path) -> Path:
