@@ -48,6 +48,21 @@ def test_damaged_cache_entry_is_rebuilt(tmp_path: Path, counting: CountingEngine
     assert cache.stats.misses == 2
 
 
+def test_prune_removes_old_entries_only(tmp_path: Path, counting: CountingEngine) -> None:
+    import os
+
+    cache = AudioCache(tmp_path)
+    voice = Voice(counting, Lexicon(), cache)
+    voice.say("вчера")
+    voice.say("сегодня")
+    version = Lexicon().version
+    old = cache.path(cache_key(counting.engine, counting.voice, version, "вчера"))
+    os.utime(old, (0, 0))
+    assert cache.prune(older_than_s=3600) == 1
+    assert not old.exists()
+    assert cache.path(cache_key(counting.engine, counting.voice, version, "сегодня")).exists()
+
+
 def test_presynthesis_reports_progress_and_fills_the_cache(
     tmp_path: Path, counting: CountingEngine
 ) -> None:

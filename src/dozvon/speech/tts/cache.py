@@ -11,6 +11,7 @@ import hashlib
 import io
 import os
 import tempfile
+import time
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,20 @@ class AudioCache:
             return None
         self.stats.hits += 1
         return pcm
+
+    def prune(self, older_than_s: float) -> int:
+        """Delete entries written more than ``older_than_s`` seconds ago (yesterday's names and
+        dates); a fixed prompt removed this way is simply synthesized again. Returns the count."""
+        cutoff = time.time() - older_than_s
+        removed = 0
+        for entry in self.root.glob("*/*.wav"):
+            try:
+                if entry.stat().st_mtime < cutoff:
+                    entry.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue  # another process pruned it first
+        return removed
 
     def put(self, key: str, pcm: bytes) -> None:
         path = self.path(key)
