@@ -8,6 +8,7 @@ import asyncio
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from dozvon.speech.lexicon import Lexicon, default_lexicon
 from dozvon.speech.text import spoken_text
@@ -15,6 +16,7 @@ from dozvon.speech.tts.audio import join
 from dozvon.speech.tts.base import Synthesizer
 from dozvon.speech.tts.cache import AudioCache, cache_key
 from dozvon.speech.tts.prompts import PromptLibrary, Recording
+from dozvon.speech.tts.registry import DEFAULT_ENGINE, create_engine
 
 Progress = Callable[[int, int], None]
 """Called with (messages done, messages in all) as pre-synthesis advances."""
@@ -53,6 +55,24 @@ class Voice:
         """Pieces this voice had the engine synthesize (the rest came from recordings or cache)."""
         self.lookups = 0
         self._spoken: dict[str, str] = {}
+
+    @classmethod
+    def create(
+        cls,
+        engine: str = DEFAULT_ENGINE,
+        voice: str | None = None,
+        *,
+        cache_dir: Path | None = None,
+        lexicon_file: Path | None = None,
+        prompts_dir: Path | None = None,
+    ) -> Voice:
+        """From settings (``config.speech``): names and paths in, a ready voice out."""
+        return cls(
+            create_engine(engine, voice),
+            Lexicon.load(lexicon_file),
+            AudioCache(cache_dir) if cache_dir else None,
+            PromptLibrary(prompts_dir) if prompts_dir else None,
+        )
 
     def spoken(self, text: str) -> str:
         """The text as it will be said (``dozvon say --text-only``); memoized, since a campaign
