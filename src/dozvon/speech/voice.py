@@ -112,7 +112,9 @@ class Voice:
         return pcm
 
     def _message_key(self, parts: Sequence[str]) -> str:
-        return self._key(_PART_SEPARATOR.join(self.spoken(part) for part in parts))
+        """A joined message may contain recordings: re-recording one must invalidate it."""
+        recorded = self.prompts.version if self.prompts else ""
+        return self._key(_PART_SEPARATOR.join([recorded, *(self.spoken(part) for part in parts)]))
 
     def presynthesize(
         self, messages: Iterable[Message], progress: Progress | None = None

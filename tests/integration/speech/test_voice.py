@@ -110,6 +110,7 @@ def test_presynthesized_message_is_one_cache_read_at_call_time(
 
 def make_prompts(tmp_path: Path) -> Path:
     """A clinic's recording at 44.1 kHz stereo: here a 600 Hz tone stands in for a voice."""
+    tmp_path.mkdir(exist_ok=True)
     rate = 44100
     t = np.arange(rate // 2) / rate
     tone = (0.4 * np.sin(2 * np.pi * 600 * t)).astype(np.float32)
@@ -138,6 +139,18 @@ def test_recorded_prompt_plays_and_only_the_rest_is_synthesized(
     assert np.fft.rfftfreq(len(head), 1 / SAMPLE_RATE)[np.argmax(spectrum)] == pytest.approx(
         600, abs=5
     )
+
+
+def test_rerecorded_prompt_invalidates_cached_messages(
+    tmp_path: Path, counting: CountingEngine
+) -> None:
+    prompts = make_prompts(tmp_path / "prompts")
+    cache = AudioCache(tmp_path / "cache")
+    parts = ["Здравствуйте! Вас беспокоит клиника «Здоровье».", "Анна Петровна?"]
+    before = Voice(counting, cache=cache, prompts=PromptLibrary(prompts)).say_parts(parts)
+    (prompts / "greeting.wav").write_bytes(wav_bytes(to_pcm(np.zeros(4000, dtype=np.float32))))
+    after = Voice(counting, cache=cache, prompts=PromptLibrary(prompts)).say_parts(parts)
+    assert before != after
 
 
 def test_prompt_library_version_follows_the_recordings(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ import pytest
 
 from dozvon.speech.say import SpecialtyError, SpecialtyTable, specialty_ru
 from dozvon.speech.say.grammar import Case
-from dozvon.speech.say.specialties import DEFAULT_TABLE, default_table
+from dozvon.speech.say.specialties import DEFAULT_TABLE, clinic_table, default_table
 
 
 @pytest.mark.parametrize(
@@ -46,6 +46,13 @@ def test_unknown_specialty_names_the_fix() -> None:
     with pytest.raises(SpecialtyError, match="'космонавт' is not in the specialties table"):
         specialty_ru("космонавт", "datv")
     assert default_table().unknown(["Терапевт", "космонавт", ""]) == ["космонавт"]
+
+
+def test_lexicon_file_without_specialties_adds_none(tmp_path: Path) -> None:
+    lexicon = tmp_path / "lexicon.yaml"
+    lexicon.write_text("abbreviations:\n  УЗИ: у зэ и\n", encoding="utf-8")
+    assert len(clinic_table(lexicon)) == len(default_table())
+    assert clinic_table(None) is default_table()
 
 
 def test_clinic_table_adds_and_overrides(tmp_path: Path) -> None:
