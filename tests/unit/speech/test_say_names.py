@@ -114,6 +114,18 @@ def test_full_names_in_every_case(nominative: str, forms: tuple[str, ...]) -> No
     assert name_ru(nominative, "nomn") == nominative
 
 
+@pytest.mark.parametrize(
+    ("name", "dative"),
+    [
+        ("Анна Шостакович", "Анне Шостакович"),
+        ("Дмитрий Шостакович", "Дмитрию Шостаковичу"),
+        ("Мария Бабич", "Марии Бабич"),
+    ],
+)
+def test_surnames_ending_like_patronymics(name: str, dative: str) -> None:
+    assert name_ru(name, "datv") == dative
+
+
 def test_explicit_gender_wins_over_guess() -> None:
     assert name_ru("Шульц", "datv", gender="f") == "Шульц"
     assert name_ru("Шульц", "datv", gender="m") == "Шульцу"

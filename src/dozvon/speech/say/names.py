@@ -121,10 +121,14 @@ def _order(words: list[str]) -> list[Role]:
 
 
 def _is_patronymic(word: str) -> bool:
+    """«Петрович» is; «Шостакович», «Бабич» are surnames with the same ending."""
     lowered = word.lower()
-    if _MALE_PATRONYMIC.search(lowered) or _FEMALE_PATRONYMIC.search(lowered):
-        return any("Patr" in p.tag for p in morph().parse(lowered)) or len(lowered) > 5
-    return False
+    if not (_MALE_PATRONYMIC.search(lowered) or _FEMALE_PATRONYMIC.search(lowered)):
+        return False
+    parses = morph().parse(lowered)
+    if any("Patr" in p.tag for p in parses):
+        return True
+    return not any("Surn" in p.tag for p in parses if p.is_known) and len(lowered) > 5
 
 
 def _first_name_gender(word: str) -> Gender | None:
