@@ -115,6 +115,8 @@ def read_lexicon(path: Path) -> dict[str, dict[str, str]]:
     """Parse and validate one file; raise LexiconError listing every problem, not just the first."""
     try:
         source = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise LexiconError([f"{path}: not UTF-8 text"]) from None
     except OSError as exc:
         raise LexiconError([f"{path}: cannot read: {exc.strerror}"]) from None
     try:

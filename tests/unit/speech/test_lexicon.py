@@ -105,3 +105,10 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
 
 def test_shipped_lexicon_is_valid() -> None:
     assert Lexicon.load(DEFAULT_LEXICON, with_default=False).abbreviations["МРТ"] == "эм эр тэ"
+
+
+def test_non_utf8_file_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "cp1251.yaml"
+    path.write_bytes("stress:\n  Иванова: Ивано+ва\n".encode("cp1251"))
+    with pytest.raises(LexiconError, match=f"{path}: not UTF-8 text"):
+        Lexicon.load(path)

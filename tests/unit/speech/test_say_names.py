@@ -139,3 +139,23 @@ def test_name_order_is_recognised() -> None:
 def test_empty_name_is_refused() -> None:
     with pytest.raises(ValueError, match="empty name"):
         name_ru("  ", "datv")
+
+
+@pytest.mark.parametrize(
+    ("written", "dative"),
+    [
+        ("Петров С. И.", "Петрову С. И."),
+        ("Smith John", "Smith John"),
+        ("123", "123"),
+        ("Петров-", "Петрову-"),
+        ("--", "--"),
+        ("А", "А"),
+    ],
+)
+def test_hostile_names_are_said_as_written_where_not_declinable(written: str, dative: str) -> None:
+    assert name_ru(written, "datv") == dative
+
+
+def test_non_text_name_is_refused() -> None:
+    with pytest.raises(ValueError, match="None is not a name"):
+        name_ru(None, "datv")  # type: ignore[arg-type]

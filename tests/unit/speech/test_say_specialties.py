@@ -46,6 +46,8 @@ def test_unknown_specialty_names_the_fix() -> None:
     with pytest.raises(SpecialtyError, match="'космонавт' is not in the specialties table"):
         specialty_ru("космонавт", "datv")
     assert default_table().unknown(["Терапевт", "космонавт", ""]) == ["космонавт"]
+    with pytest.raises(SpecialtyError, match="None is not a specialty"):
+        specialty_ru(None, "datv")  # type: ignore[arg-type]
 
 
 def test_lexicon_file_without_specialties_adds_none(tmp_path: Path) -> None:
@@ -96,3 +98,10 @@ def test_alias_clash_is_named(tmp_path: Path) -> None:
     )
     with pytest.raises(SpecialtyError, match="'Хирург' is already used by"):
         SpecialtyTable.load(bad)
+
+
+def test_non_utf8_table_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "cp1251.yaml"
+    path.write_bytes("specialties:\n  хирург: {}\n".encode("cp1251"))
+    with pytest.raises(SpecialtyError, match="not UTF-8 text"):
+        SpecialtyTable.load(path)

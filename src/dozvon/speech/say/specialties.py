@@ -49,6 +49,8 @@ class SpecialtyTable:
         return len({id(s) for s in self._entries.values()})
 
     def say(self, name: str, case: str | Case = Case.NOMN) -> str:
+        if not isinstance(name, str):
+            raise SpecialtyError(f"{name!r} is not a specialty")
         try:
             entry = self._entries[_key(name)]
         except KeyError:
@@ -89,6 +91,8 @@ def _key(name: str) -> str:
 def _read_table(path: Path) -> dict[str, Specialty]:
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise SpecialtyError(f"{path}: not UTF-8 text") from None
     except OSError as exc:
         raise SpecialtyError(f"{path}: cannot read: {exc.strerror}") from None
     except yaml.YAMLError as exc:
