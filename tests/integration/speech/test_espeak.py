@@ -1,6 +1,7 @@
 import asyncio
 import wave
 from io import BytesIO
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -79,3 +80,27 @@ def test_registry_builds_and_refuses() -> None:
     assert create_engine("espeak-ng", "ru+f3").voice == "ru+f3"
     with pytest.raises(SynthesisError, match="unknown speech engine 'yandex'; known: espeak-ng"):
         create_engine("yandex")
+
+
+def test_cloud_engine_plugs_in_through_an_entry_point(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real (tiny) installed distribution declaring a `dozvon.tts` entry point."""
+    (tmp_path / "dozvon_fake_cloud.py").write_text(
+        "from dozvon.speech.tts.espeak import EspeakSynthesizer\n"
+        "class Cloud(EspeakSynthesizer):\n"
+        "    engine = 'cloud'\n"
+        "def create(voice):\n"
+        "    return Cloud(voice or 'ru')\n",
+        encoding="utf-8",
+    )
+    info = tmp_path / "dozvon_fake_cloud-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Name: dozvon-fake-cloud\nVersion: 1.0\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text(
+        "[dozvon.tts]\ncloud = dozvon_fake_cloud:create\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    engine = create_engine("cloud", "ru+f2")
+    assert (engine.engine, engine.voice) == ("cloud", "ru+f2")
+    assert len(engine.synthesize("облако")) > 1000
