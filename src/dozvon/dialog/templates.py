@@ -171,6 +171,10 @@ def _check_tree(tree: nodes.Template, names: Names) -> list[str]:
             problems.append(f"в шаблонах нельзя использовать {refused}")
         elif isinstance(node, nodes.For) and node.recursive:
             problems.append("рекурсивные циклы в шаблонах запрещены")
+        elif isinstance(node, nodes.Pow):
+            problems.append("возведение в степень в шаблонах запрещено")
+        elif isinstance(node, nodes.Mul | nodes.Mod) and _is_text_or_list(node.left, node.right):
+            problems.append("повторение и %-форматирование строк и списков в шаблонах запрещены")
         elif isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
             problems.append(f"обращение к «{node.attr}» запрещено")
         elif isinstance(node, nodes.Filter) and node.name not in _ENV.filters:
@@ -207,6 +211,14 @@ def _check_name(node: nodes.Name, parent: nodes.Node | None, names: Names) -> li
         known = ", ".join(sorted(saved)) or "ничего"
         return [f"{node.name}.{attr}: такого нет; сценарий сохраняет: {known}"]
     return []
+
+
+def _is_text_or_list(*operands: nodes.Expr) -> bool:
+    return any(
+        isinstance(o, nodes.List | nodes.Tuple)
+        or (isinstance(o, nodes.Const) and isinstance(o.value, str))
+        for o in operands
+    )
 
 
 def _attribute(parent: nodes.Node | None, child: nodes.Node) -> str | None:
