@@ -319,6 +319,8 @@ def _message(error: Any) -> str:
         sign = {"greater_than": ">", "greater_than_equal": "≥", "less_than": "<"}.get(kind, "≤")
         bound = next(iter(ctx.values()), "")
         return f"ожидалось число {sign} {bound}"
+    if kind == "string_type" and isinstance(error.get("input"), bool):
+        return "ожидался текст; yes, no, on, off в YAML значат true/false — возьмите в кавычки"
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
     return _MESSAGES.get(kind, str(error["msg"]))

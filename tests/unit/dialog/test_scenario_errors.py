@@ -71,6 +71,7 @@ BROKEN = [
      "нет фильтра «shout»", None),
     ("condition_syntax", HEAD + "  - branch:\n      cases:\n        - if: 'answers.x >'\n"
      "          goto: e\n  - label: e\n    hangup:\n", 6, "ошибка в условии", "шаг 1 (branch)"),
+    ("yaml_boolean_label", HEAD + "  - goto: yes\n", 4, "возьмите в кавычки", "шаг 1 (goto)"),
     ("prompt_file_without_dir", HEAD + "  - say: {file: hello.wav}\n", 4, "сценарий без каталога",
      None),
 ]
