@@ -259,9 +259,12 @@ class _Run:
     async def _call_api(self, spec: schema.CallApiSpec) -> bool:
         url = self._text(spec.url)
         headers = {name: self._text(value) for name, value in spec.headers.items()}
+        shown = f"{spec.method} {httpx.URL(url).copy_with(query=None)}"
+        unsendable = [name for name, value in headers.items() if not value.isascii()]
+        if unsendable:
+            return self._api_failed(spec, shown, f"заголовок {unsendable[0]}: только ASCII")
         body = self._text(spec.body).encode() if spec.body is not None else None
         payload = _render_json(spec.json_body, self._text) if spec.json_body is not None else None
-        shown = f"{spec.method} {httpx.URL(url).copy_with(query=None)}"
         try:
             response = await self.http.request(
                 spec.method, url, headers=headers, content=body, json=payload, timeout=spec.timeout
@@ -271,14 +274,17 @@ class _Run:
             response.raise_for_status()
             self.api[spec.save_as] = _parse_body(response)
         except (httpx.HTTPError, ValueError) as exc:
-            reason = type(exc).__name__ if not str(exc) else str(exc).splitlines()[0]
-            self._event("api", f"{shown} → ошибка: {reason}")
-            self.notes[f"api.{spec.save_as}"] = "error"
-            log.warning("call_api %s failed: %s", shown, reason)
-            return False
+            reason = str(exc).splitlines()[0] if str(exc) else ""
+            return self._api_failed(spec, shown, f"{type(exc).__name__} {reason}".strip())
         self._event("api", f"{shown} → {response.status_code}")
         self.notes[f"api.{spec.save_as}"] = str(response.status_code)
         return True
+
+    def _api_failed(self, spec: schema.CallApiSpec, shown: str, reason: str) -> bool:
+        self._event("api", f"{shown} → ошибка: {reason}")
+        self.notes[f"api.{spec.save_as}"] = "error"
+        log.warning("call_api %s failed: %s", shown, reason)
+        return False
 
     async def _leave_message(self, spec: schema.PromptSpec) -> None:
         prompt = self._prompt(spec)
