@@ -6,6 +6,7 @@ accepted right after a valid answer, so silence or a scenario bug never reads as
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -125,13 +126,13 @@ class _Run:
             await self._hangup()
         outcome = self.outcome or Outcome.UNCERTAIN
         self._event("outcome", outcome.value)
-        return DialogResult(outcome, self._evidence(hangup_by), tuple(self.events), dict(self.answers))
+        return DialogResult(
+            outcome, self._evidence(hangup_by), tuple(self.events), dict(self.answers)
+        )
 
     async def _hangup(self) -> None:
-        try:
+        with contextlib.suppress(CallerHungUp):
             await self.line.hangup()
-        except CallerHungUp:
-            pass
         self._event("hangup", "робот завершил разговор")
 
     async def _steps(self) -> bool:
@@ -209,7 +210,11 @@ class _Run:
                 break
             self._event(answer.status.value, "тишина" if not answer.keys else answer.value)
             if attempt < spec.repeats:
-                retry = spec.silence_text if answer.status is AnswerStatus.TIMEOUT else spec.invalid_text
+                retry = (
+                    spec.silence_text
+                    if answer.status is AnswerStatus.TIMEOUT
+                    else spec.invalid_text
+                )
                 await self._say(retry)
         self.last_answer_ok = answer.status is AnswerStatus.OK
         if self.last_answer_ok:

@@ -44,7 +44,9 @@ def load_file(path: Path) -> Scenario:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise ScenarioErrors([ScenarioError(str(path), None, "файл не в кодировке UTF-8")]) from None
+        raise ScenarioErrors(
+            [ScenarioError(str(path), None, "файл не в кодировке UTF-8")]
+        ) from None
     return load_text(text, str(path), base_dir=path.parent)
 
 
@@ -99,7 +101,9 @@ class _Checker:
         if len(kinds) != 1:
             unknown = [key for key in raw if key not in schema.STEP_KINDS and key != "label"]
             found = f"; найдено: {', '.join(kinds or unknown) or 'ничего'}"
-            self._error(path, f"шаг должен содержать ровно один из ключей: {_kinds()}{found}", index)
+            self._error(
+                path, f"шаг должен содержать ровно один из ключей: {_kinds()}{found}", index
+            )
             return None
         step: schema.Step | None = self._validate(schema.STEP_KINDS[kinds[0]], raw, path, index)  # type: ignore[assignment]
         return step
@@ -130,9 +134,7 @@ class _Checker:
 
     def _check_header(self, header: schema.Header, labels: dict[str, int]) -> None:
         if header.on_answering_machine and header.on_answering_machine not in labels:
-            self._error(
-                ("on_answering_machine",), _no_label(header.on_answering_machine, labels)
-            )
+            self._error(("on_answering_machine",), _no_label(header.on_answering_machine, labels))
         for position, required in enumerate(header.requires):
             if required.split(".")[0] not in _REQUIRABLE:
                 self._error(
@@ -174,7 +176,9 @@ class _Checker:
 
     def _check_file(self, name: str, where: DataPath, index: int) -> None:
         if self.base_dir is None:
-            self._error(where, "запись из файла: сценарий без каталога, путь не к чему отнести", index)
+            self._error(
+                where, "запись из файла: сценарий без каталога, путь не к чему отнести", index
+            )
             return
         path = (self.base_dir / name).resolve()
         if not path.is_relative_to(self.base_dir.resolve()):
@@ -190,7 +194,9 @@ class _Checker:
             if isinstance(raw, dict):
                 kind = next((key for key in raw if key in schema.STEP_KINDS), None)
                 label = raw.get("label")
-                details = ", ".join(str(part) for part in (kind, label and f"метка {label}") if part)
+                details = ", ".join(
+                    str(part) for part in (kind, label and f"метка {label}") if part
+                )
                 step += f" ({details})" if details else ""
         error = ScenarioError(self.located.file, self.located.line_of(path), message, step)
         self.errors.append(error)
@@ -293,7 +299,7 @@ _MESSAGES = {
     "string_type": "ожидался текст",
     "string_too_short": "текст пуст",
     "string_too_long": "текст слишком длинный",
-    "string_pattern_mismatch": "ожидалось имя из латинских строчных букв, цифр и _ (например confirm_visit)",
+    "string_pattern_mismatch": "ожидалось имя из латинских строчных букв, цифр и _: confirm_visit",
     "int_type": "ожидалось целое число",
     "int_parsing": "ожидалось целое число",
     "int_from_float": "ожидалось целое число",

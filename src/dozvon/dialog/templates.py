@@ -22,7 +22,17 @@ from dozvon.dialog.filters import DIALOG_FILTERS
 from dozvon.speech.filters import FILTERS as SPEECH_FILTERS
 
 ROOTS = frozenset(
-    {"clinic", "branch", "patient", "appointments", "appointment", "call", "options", "answers", "api"}
+    {
+        "clinic",
+        "branch",
+        "patient",
+        "appointments",
+        "appointment",
+        "call",
+        "options",
+        "answers",
+        "api",
+    }
 )
 """Every name a template may start from; answers and api are filled in as the dialog runs."""
 
@@ -32,11 +42,41 @@ MAX_EXPONENT = 64
 MAX_NESTED_LOOPS = 2
 MAX_OUTPUT = 4000
 
-_KEPT_FILTERS = (
-    "abs capitalize count d default dictsort first float int items join last length list lower "
-    "map max min reject rejectattr round select selectattr sort string sum title trim truncate "
-    "unique upper urlencode wordcount"
-).split()
+_KEPT_FILTERS = [
+    "abs",
+    "capitalize",
+    "count",
+    "d",
+    "default",
+    "dictsort",
+    "first",
+    "float",
+    "int",
+    "items",
+    "join",
+    "last",
+    "length",
+    "list",
+    "lower",
+    "map",
+    "max",
+    "min",
+    "reject",
+    "rejectattr",
+    "round",
+    "select",
+    "selectattr",
+    "sort",
+    "string",
+    "sum",
+    "title",
+    "trim",
+    "truncate",
+    "unique",
+    "upper",
+    "urlencode",
+    "wordcount",
+]
 _REFUSED_NODES: dict[type[nodes.Node], str] = {
     nodes.Macro: "макросы ({% macro %})",
     nodes.CallBlock: "блоки {% call %}",
@@ -166,7 +206,9 @@ class Names:
 def _check_tree(tree: nodes.Template, names: Names) -> list[str]:
     problems: list[str] = []
     for node, parent in _walk(tree, None):
-        refused = next((what for kind, what in _REFUSED_NODES.items() if isinstance(node, kind)), None)
+        refused = next(
+            (what for kind, what in _REFUSED_NODES.items() if isinstance(node, kind)), None
+        )
         if refused:
             problems.append(f"в шаблонах нельзя использовать {refused}")
         elif isinstance(node, nodes.For) and node.recursive:
@@ -187,9 +229,7 @@ def _check_tree(tree: nodes.Template, names: Names) -> list[str]:
     local = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
     if any(True for _ in tree.find_all(nodes.For)):
         local.add("loop")
-    unknown = {
-        n.name for n in tree.find_all(nodes.Name) if n.ctx == "load"
-    } - ROOTS - local
+    unknown = {n.name for n in tree.find_all(nodes.Name) if n.ctx == "load"} - ROOTS - local
     if unknown and not names.message_only:
         allowed = ", ".join(sorted(ROOTS))
         problems.append(f"неизвестные имена: {', '.join(sorted(unknown))}; доступны: {allowed}")
@@ -245,4 +285,3 @@ def _walk(
 def _loop_depth(node: nodes.Node) -> int:
     inner = max((_loop_depth(child) for child in node.iter_child_nodes()), default=0)
     return inner + (1 if isinstance(node, nodes.For) else 0)
-

@@ -63,7 +63,7 @@ async def test_json_body_is_rendered_and_sent(mis: Mis, mis_requests: list[dict[
 
 
 async def test_text_body_is_sent_as_is(mis: Mis, mis_requests: list[dict[str, Any]]) -> None:
-    played = await run(mis.url, "/appointments", "POST", "body: '{\"slot_id\": \"S-1\"}'")
+    played = await run(mis.url, "/appointments", "POST", 'body: \'{"slot_id": "S-1"}\'')
     assert played.result.outcome is Outcome.CONFIRMED
     assert mis_requests[0]["body"] == b'{"slot_id": "S-1"}'
 

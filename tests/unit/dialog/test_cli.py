@@ -18,14 +18,21 @@ def test_simulate_confirm_with_keys_prints_the_call_fields_as_json() -> None:
     result = runner.invoke(app, ["simulate", "confirm", "--keys", "11", "--json"])
     assert result.exit_code == 0, result.output
     printed = json.loads(result.stdout)
-    assert {k: printed[k] for k in ("outcome", "sip_status", "answered", "digits", "hangup_by")} == {
-        "outcome": "confirmed", "sip_status": None, "answered": True, "digits": "11",
+    assert {
+        k: printed[k] for k in ("outcome", "sip_status", "answered", "digits", "hangup_by")
+    } == {
+        "outcome": "confirmed",
+        "sip_status": None,
+        "answered": True,
+        "digits": "11",
         "hangup_by": "us",
     }
     assert printed["ring_seconds"] == 0.0
     assert printed["talk_seconds"] > 0
     assert printed["steps"][0] == {
-        "at": 0.0, "kind": "say", "text": "Здравствуйте! Это автоматический помощник клиники «Здоровье».",
+        "at": 0.0,
+        "kind": "say",
+        "text": "Здравствуйте! Это автоматический помощник клиники «Здоровье».",
     }
 
 
@@ -55,8 +62,7 @@ def test_simulate_with_data_file_and_vars(tmp_path: Path) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     result = runner.invoke(
         app,
-        ["simulate", "confirm", "--data", str(path), "--var", "clinic.name=Медлайн",
-         "--keys", "2"],
+        ["simulate", "confirm", "--data", str(path), "--var", "clinic.name=Медлайн", "--keys", "2"],
     )
     assert result.exit_code == 0, result.output
     assert "клиники «Медлайн»" in result.stdout
@@ -101,8 +107,14 @@ def test_scenario_list_shows_every_builtin() -> None:
     listed = [line.split()[0] for line in result.stdout.splitlines()]
     assert listed == builtin_names()
     assert set(listed) == {
-        "booking", "confirm", "follow_up", "lab_results_in", "lab_results_out", "notify",
-        "reschedule", "survey",
+        "booking",
+        "confirm",
+        "follow_up",
+        "lab_results_in",
+        "lab_results_out",
+        "notify",
+        "reschedule",
+        "survey",
     }
 
 

@@ -49,8 +49,9 @@ async def test_scenario_that_ends_without_outcome_is_uncertain() -> None:
 
 
 async def test_ask_without_fallback_ends_uncertain_after_repeats() -> None:
-    scenario = scenario_from(HEAD + "  - ask: {prompt: 'Нажмите 1', keys: '1', repeats: 1}\n"
-                             "  - set_outcome: confirmed\n")
+    scenario = scenario_from(
+        HEAD + "  - ask: {prompt: 'Нажмите 1', keys: '1', repeats: 1}\n  - set_outcome: confirmed\n"
+    )
     played = await play(scenario, "__")
     assert played.result.outcome is Outcome.UNCERTAIN
     asks = [s for s in played.line.transcript if s.kind == "ask"]
@@ -77,9 +78,11 @@ async def test_outcome_reached_before_a_failing_goodbye_is_kept() -> None:
 
 
 async def test_marketing_by_robot_voice_is_refused_before_a_word() -> None:
-    scenario = scenario_from(HEAD.replace("steps", "purpose: marketing\nsteps") + "  - say: Скидки!\n")
+    scenario = scenario_from(
+        HEAD.replace("steps", "purpose: marketing\nsteps") + "  - say: Скидки!\n"
+    )
     data = make_data("patient.marketing_consent=true")
-    with pytest.raises(NotAllowed, match="38-FZ"):
+    with pytest.raises(NotAllowed, match=r"38-FZ"):
         await play(scenario, data=data)
 
 
@@ -90,8 +93,9 @@ async def test_marketing_in_a_text_channel_needs_consent() -> None:
     )
     with pytest.raises(NotAllowed, match="consent"):
         await play(scenario, channel=Channel.TELEGRAM)
-    played = await play(scenario, data=make_data("patient.marketing_consent=true"),
-                        channel=Channel.TELEGRAM)
+    played = await play(
+        scenario, data=make_data("patient.marketing_consent=true"), channel=Channel.TELEGRAM
+    )
     assert played.result.outcome is Outcome.MESSAGE_LEFT
 
 
@@ -105,7 +109,7 @@ async def test_missing_required_data_is_refused_before_the_call() -> None:
     raw["appointments"] = []
     with pytest.raises(DataError, match="appointments"):
         await play("confirm", data=make_data(raw=raw))
-    with pytest.raises(DataError, match="options.api_base"):
+    with pytest.raises(DataError, match=r"options\.api_base"):
         await play("reschedule", data=make_data("options.api_base="))
 
 

@@ -115,8 +115,15 @@ def test_small_arithmetic_and_filters_still_work() -> None:
 def test_template_sees_only_plain_values() -> None:
     values = context()
     assert set(values) == {
-        "clinic", "patient", "branch", "appointments", "appointment", "call", "options",
-        "answers", "api",
+        "clinic",
+        "patient",
+        "branch",
+        "appointments",
+        "appointment",
+        "call",
+        "options",
+        "answers",
+        "api",
     }
     assert "phones" not in values["patient"]
 
