@@ -358,7 +358,8 @@ class _Run:
 def _expect(spec: schema.AskSpec) -> Expect:
     if spec.keys is not None:
         return KeyChoice(frozenset(spec.keys))
-    digits = spec.digits or schema.DigitsSpec()
+    digits = spec.digits
+    assert digits is not None, "AskSpec validates that keys or digits is given"
     return DigitEntry(digits.min_length, digits.max_length, digits.min_value, digits.max_value)
 
 

@@ -71,7 +71,7 @@ class _Checker:
             self._error((), "ожидался сценарий: словарь с полями name, title, steps")
             raise ScenarioErrors(self.errors)
         header = self._validate(schema.Header, data, ())
-        raw_steps = data.get("steps") if isinstance(data.get("steps"), list) else []
+        raw_steps: list[Any] = data["steps"] if isinstance(data.get("steps"), list) else []
         steps = [self._step(raw, index) for index, raw in enumerate(raw_steps)]
         if header is None or None in steps:
             raise ScenarioErrors(self.errors)
@@ -105,7 +105,7 @@ class _Checker:
                 path, f"шаг должен содержать ровно один из ключей: {_kinds()}{found}", index
             )
             return None
-        step: schema.Step | None = self._validate(schema.STEP_KINDS[kinds[0]], raw, path, index)  # type: ignore[assignment]
+        step: schema.Step | None = self._validate(schema.STEP_KINDS[kinds[0]], raw, path, index)
         return step
 
     def _validate(
