@@ -62,7 +62,7 @@ def phone_ru(value: str, *, trunk: str = "восемь") -> str:
     head: list[str] = []
     if len(digits) == 11 and digits[0] in "78":
         head, digits = [trunk], digits[1:]
-    return ", ".join([*head, *(_group_ru(g) for g in _groups(digits))])
+    return ", ".join([*head, *(digit_groups_ru(g) for g in _groups(digits))])
 
 
 def _groups(digits: str) -> list[str]:
@@ -81,7 +81,7 @@ def _groups(digits: str) -> list[str]:
     return groups
 
 
-def _group_ru(group: str) -> str:
+def digit_groups_ru(group: str) -> str:
     """Leading zeros are said as «ноль»: «007» → «ноль ноль семь», «045» → «ноль сорок пять»."""
     stripped = group.lstrip("0")
     zeros = ["ноль"] * (len(group) - len(stripped))
