@@ -29,7 +29,7 @@ from dozvon.dialog.conversation import (
     KeyChoice,
     Prompt,
 )
-from dozvon.dialog.errors import NotAllowed, ScenarioError, TemplateFailure
+from dozvon.dialog.errors import DataError, NotAllowed, ScenarioError, TemplateFailure
 from dozvon.dialog.loader import Scenario
 from dozvon.dialog.templates import Template
 
@@ -76,6 +76,7 @@ async def run_scenario(
             raise NotAllowed(f"сценарий «{scenario.name}» не разрешён: {refusal}")
     context = template_context(data, conversation.channel.value, scenario.header.options)
     require(context, scenario.header.requires)
+    _try_texts(scenario, context)
     if http is not None:
         return await _Run(scenario, conversation, context, resolve, http).run()
     async with httpx.AsyncClient(follow_redirects=False) as client:
@@ -353,6 +354,17 @@ class _Run:
             steps=tuple(str(event) for event in self.events),
             notes=notes,
         )
+
+
+def _try_texts(scenario: Scenario, context: dict[str, Any]) -> None:
+    """Render every text that depends only on the data, so bad data stops the call before it
+    starts, not after «Вы записаны к…» (an unknown specialty, a missing doctor's name)."""
+    trial = {**context, "answers": {}, "api": {}}
+    for number, source in scenario.data_only:
+        try:
+            scenario.texts[source].render(trial)
+        except TemplateFailure as exc:
+            raise DataError(f"{scenario.file}: шаг {number}: данные не подходят: {exc}") from None
 
 
 def _expect(spec: schema.AskSpec) -> Expect:

@@ -19,6 +19,7 @@ from dozvon.dialog.templates import (
     check_text,
     compile_condition,
     compile_text,
+    uses_dialog,
 )
 from dozvon.dialog.yamlsource import DataPath, LocatedData, load_yaml
 
@@ -34,6 +35,8 @@ class Scenario:
     base_dir: Path | None
     texts: dict[str, Template] = field(repr=False)
     conditions: dict[str, Template] = field(repr=False)
+    data_only: tuple[tuple[int, str], ...] = field(default=(), repr=False)
+    """(step number, text) of the texts that need no answers: tried on the data before a call."""
 
     @property
     def name(self) -> str:
@@ -81,13 +84,23 @@ class _Checker:
         names = _saved_names(checked)
         texts: dict[str, Template] = {}
         conditions: dict[str, Template] = {}
+        data_only: list[tuple[int, str]] = []
         for index, step in enumerate(checked):
             self._check_targets(step, index, labels)
-            self._check_templates(step, index, names, texts, conditions)
+            for source in self._check_templates(step, index, names, texts, conditions):
+                if not uses_dialog(source):
+                    data_only.append((index + 1, source))
         if self.errors:
             raise ScenarioErrors(self.errors)
         return Scenario(
-            header, checked, labels, self.located.file, self.base_dir, texts, conditions
+            header,
+            checked,
+            labels,
+            self.located.file,
+            self.base_dir,
+            texts,
+            conditions,
+            tuple(data_only),
         )
 
     def _step(self, raw: Any, index: int) -> schema.Step | None:
@@ -154,7 +167,9 @@ class _Checker:
         names: Names,
         texts: dict[str, Template],
         conditions: dict[str, Template],
-    ) -> None:
+    ) -> list[str]:
+        """Checks and compiles the step's templates; returns the texts among them."""
+        compiled: list[str] = []
         for path, source, kind in _template_sources(step):
             where = ("steps", index, *path)
             if kind == "file":
@@ -173,6 +188,8 @@ class _Checker:
                 conditions[source] = compile_condition(source)
             else:
                 texts[source] = compile_text(source)
+                compiled.append(source)
+        return compiled
 
     def _check_file(self, name: str, where: DataPath, index: int) -> None:
         if self.base_dir is None:

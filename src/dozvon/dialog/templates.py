@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Set
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, nodes
+from jinja2 import StrictUndefined, TemplateError, meta, nodes
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -183,6 +183,11 @@ def check_text(source: str, names: Names) -> list[str]:
     except TemplateError as exc:
         return [f"ошибка в шаблоне: {exc}"]
     return _check_tree(tree, names)
+
+
+def uses_dialog(source: str) -> bool:
+    """Whether a (checked) text needs what the dialog gathers: answers or API results."""
+    return bool(meta.find_undeclared_variables(_ENV.parse(source)) & {"answers", "api"})
 
 
 def check_condition(source: str, names: Names) -> list[str]:

@@ -59,10 +59,13 @@ async def test_ask_without_fallback_ends_uncertain_after_repeats() -> None:
 
 
 async def test_missing_value_at_run_time_ends_uncertain_with_the_reason() -> None:
-    scenario = scenario_from(HEAD + "  - say: '{{ patient.middle_name }}'\n  - hangup\n")
-    played = await play(scenario)
+    scenario = scenario_from(
+        HEAD + "  - ask: {prompt: 'Код?', digits: {}, save_as: code}\n"
+        "  - say: '{{ answers.code.digits }}'\n  - hangup\n"
+    )
+    played = await play(scenario, "12#")
     assert played.result.outcome is Outcome.UNCERTAIN
-    assert "middle_name" in played.result.evidence.notes["error"]
+    assert "digits" in played.result.evidence.notes["error"]
     assert played.line.hung_up
 
 
@@ -191,3 +194,9 @@ async def test_continue_with_brings_the_other_scenarios_option_defaults(mis) -> 
     played = await play("confirm", "1321", data)
     assert played.result.outcome is Outcome.CONFIRMED
     assert any("continue_with: reschedule/slots" in s for s in played.result.evidence.steps)
+
+
+async def test_data_the_texts_cannot_say_is_refused_before_the_call() -> None:
+    data = make_data("appointments.0.doctor.specialty=звездочёт")
+    with pytest.raises(DataError, match=r"шаг 3: данные не подходят: .*звездочёт"):
+        await play("confirm", data=data)
