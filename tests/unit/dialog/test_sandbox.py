@@ -13,7 +13,7 @@ import pytest
 from dozvon.dialog.context import template_context
 from dozvon.dialog.errors import ScenarioErrors, TemplateFailure
 from dozvon.dialog.loader import load_text
-from dozvon.dialog.templates import compile_condition, compile_text
+from dozvon.dialog.templates import ROOTS, compile_condition, compile_text
 from tests.unit.dialog.helpers import make_data
 
 HEAD = "name: t\ntitle: Тест\nsteps:\n"
@@ -114,17 +114,8 @@ def test_small_arithmetic_and_filters_still_work() -> None:
 
 def test_template_sees_only_plain_values() -> None:
     values = context()
-    assert set(values) == {
-        "clinic",
-        "patient",
-        "branch",
-        "appointments",
-        "appointment",
-        "call",
-        "options",
-        "answers",
-        "api",
-    }
+    assert set(values) == ROOTS
+    assert set(values["patient"]) == {"name", "id"}
     assert "phones" not in values["patient"]
 
 
