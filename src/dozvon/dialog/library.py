@@ -64,9 +64,12 @@ def check_links(scenario: Scenario, resolve: Resolver) -> list[ScenarioError]:
         try:
             other = resolve(target.scenario)
         except ScenarioErrors as exc:
-            errors.append(ScenarioError(scenario.file, None, str(exc.errors[0].message), where))
+            line = scenario.step_lines[index - 1]
+            errors.append(ScenarioError(scenario.file, line, exc.errors[0].message, where))
             continue
         if target.label and target.label not in other.labels:
             message = f"в сценарии «{target.scenario}» нет метки «{target.label}»"
-            errors.append(ScenarioError(scenario.file, None, message, where))
+            errors.append(
+                ScenarioError(scenario.file, scenario.step_lines[index - 1], message, where)
+            )
     return errors

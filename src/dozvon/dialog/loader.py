@@ -35,6 +35,7 @@ class Scenario:
     base_dir: Path | None
     texts: dict[str, Template] = field(repr=False)
     conditions: dict[str, Template] = field(repr=False)
+    step_lines: tuple[int | None, ...] = field(default=(), repr=False)
     data_only: tuple[tuple[int, str], ...] = field(default=(), repr=False)
     """(step number, text) of the texts that need no answers: tried on the data before a call."""
 
@@ -100,6 +101,7 @@ class _Checker:
             self.base_dir,
             texts,
             conditions,
+            tuple(self.located.line_of(("steps", index)) for index in range(len(checked))),
             tuple(data_only),
         )
 

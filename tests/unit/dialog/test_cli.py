@@ -146,4 +146,6 @@ def test_scenario_check_follows_continue_with(tmp_path: Path) -> None:
     )
     result = runner.invoke(app, ["scenario", "check", str(path)])
     assert result.exit_code == 1
-    assert "в сценарии «confirm» нет метки «nowhere»" in result.stderr
+    assert f"{path}:4: шаг 1 (continue_with): в сценарии «confirm» нет метки «nowhere»" in (
+        result.stderr
+    )
