@@ -202,8 +202,12 @@ def matches(item: dict[str, Any], terms: dict[str, Any]) -> bool:
                 return False
             bound = as_moment(wanted)
             assert bound is not None, f"filter {key}: not a date {wanted!r}"
-            checks = {">=": moment >= bound, "<=": moment <= bound, ">": moment > bound,
-                      "<": moment < bound}
+            checks = {
+                ">=": moment >= bound,
+                "<=": moment <= bound,
+                ">": moment > bound,
+                "<": moment < bound,
+            }
             if not checks[prefix]:
                 return False
         elif prefix == "@":

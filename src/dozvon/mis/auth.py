@@ -140,8 +140,6 @@ class OAuth2RefreshAuth(httpx.Auth):
     rotating refresh token (the second would be refused and the integration locked out).
     """
 
-    requires_response_body = True
-
     def __init__(
         self,
         *,
@@ -227,18 +225,24 @@ class OAuth2RefreshAuth(httpx.Auth):
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        # Overriding the async flow means reading answer bodies ourselves.
         async with self._lock:
             pair = self._current()
             if self._expiring(pair):
-                pair = self._accept((yield self._refresh_request(pair)), pair)
+                answer = yield self._refresh_request(pair)
+                await answer.aread()
+                pair = self._accept(answer, pair)
         request.headers["Authorization"] = f"Bearer {pair.access_token}"
         response = yield request
         if response.status_code != 401:
             return
+        await response.aread()
         async with self._lock:
             current = self._current()
             if current.access_token == pair.access_token:
-                current = self._accept((yield self._refresh_request(current)), current)
+                answer = yield self._refresh_request(current)
+                await answer.aread()
+                current = self._accept(answer, current)
         request.headers["Authorization"] = f"Bearer {current.access_token}"
         yield request
 

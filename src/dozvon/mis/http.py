@@ -203,6 +203,7 @@ class MisHttp:
     ) -> httpx.Response:
         """Send with rate limiting and bounded retries; a final failure is a `MisHttpError`."""
         client = self.client()
+        self._same_origin(method, url)
         for attempt in range(1, self.retry.attempts + 1):
             await self.limiter.acquire()
             try:
@@ -230,6 +231,15 @@ class MisHttp:
                 continue
             return response
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _same_origin(self, method: str, url: str | httpx.URL) -> None:
+        """A next link from the answer must not carry our credentials to another server."""
+        target = httpx.URL(str(url))
+        if not self.base_url or not target.is_absolute_url:
+            return
+        base = httpx.URL(self.base_url)
+        if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
+            raise self.error(method, url, "ссылка из ответа ведёт на другой сервер: не идём")
 
     def _is_transient(self, response: httpx.Response) -> bool:
         if self.transient is not None:
