@@ -198,9 +198,7 @@ class MisHttp:
         text = f"{self.system}: {self.describe(method, url)}: {self.secrets.mask(reason)}"
         return MisHttpError(text, status=status, body=body)
 
-    async def request(
-        self, method: str, url: str | httpx.URL, **kwargs: Any
-    ) -> httpx.Response:
+    async def request(self, method: str, url: str | httpx.URL, **kwargs: Any) -> httpx.Response:
         """Send with rate limiting and bounded retries; a final failure is a `MisHttpError`."""
         client = self.client()
         self._same_origin(method, url)
@@ -343,9 +341,7 @@ class PageGuard:
         """Call with each page's records: the same records twice means paging is ignored."""
         if not items:
             return
-        digest = hashlib.sha256(
-            json.dumps(items, sort_keys=True, default=str).encode()
-        ).hexdigest()
+        digest = hashlib.sha256(json.dumps(items, sort_keys=True, default=str).encode()).hexdigest()
         if digest in self._pages:
             raise self.http.error(
                 method, url, "сервер вернул те же записи ещё раз: постраничная выдача зациклилась"
