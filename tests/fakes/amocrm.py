@@ -66,6 +66,8 @@ class FakeAmoCrm:
     requests_per_second: int = 7
     mode: str = "ok"
     limited: int = 0
+    busy_for: int = 0
+    """Answer 429 to this many next requests (the integration's quota spent elsewhere)."""
     log: list[str] = field(default_factory=list)
     _window: list[float] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -119,7 +121,8 @@ class FakeAmoCrm:
         with self._lock:
             now = time.monotonic()
             self._window = [t for t in self._window if now - t < 1.0]
-            if len(self._window) >= self.requests_per_second:
+            if self.busy_for > 0 or len(self._window) >= self.requests_per_second:
+                self.busy_for = max(0, self.busy_for - 1)
                 self.limited += 1
                 return problem(429, "Too Many Requests", "Rate limit exceeded")
             self._window.append(now)

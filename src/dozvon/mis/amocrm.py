@@ -76,7 +76,8 @@ class AmoCrmConfig(BaseModel):
     call_status: dict[str, int] = Field(default_factory=dict)
     """Overrides of the outcome → call_status table."""
     call_source: str = "Dozvon"
-    rate: float = Field(7.0, gt=0, le=7.0)
+    rate: float = Field(6.0, gt=0, le=7.0)
+    """The documented cap is 7 requests/s per integration; a margin keeps clock jitter under it."""
     timeout: float = 30.0
 
     @field_validator("call_status")

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import httpx
 
@@ -77,7 +77,8 @@ class Secrets:
             ],
             safe="*[]$:,'()",
         )
-        return self.mask(urlunsplit((parts.scheme, netloc, parts.path, query, "")))
+        path = unquote(parts.path)  # Cyrillic 1C object names stay readable
+        return self.mask(urlunsplit((parts.scheme, netloc, path, query, "")))
 
 
 class RateLimiter:

@@ -175,6 +175,8 @@ class RestConnector(InterfaceConnector):
         )
         self.columns = JsonColumns(config.read.columns)
         self.items_path = compile_path(config.read.items)
+        items = config.read.items
+        self.items_parent = compile_path(items[:-3]) if items.endswith("[*]") else None
         self.paging = build_paging(config.read.paging)
         read = config.read
         self._check("read", template_names([read.url, read.params, read.body]), WINDOW_NAMES)
@@ -210,18 +212,21 @@ class RestConnector(InterfaceConnector):
             yield rows
 
     def _items(self, body: Any, request: PageRequest) -> list[Any]:
-        found = [m.value for m in self.items_path.find(body)]
+        found = self.items_path.findall(body)
         if len(found) == 1 and isinstance(found[0], list):
-            found = found[0]
-        if not found and not _empty_list_at(self.items_path, body):
-            keys = sorted(body)[:8] if isinstance(body, dict) else "—"
-            raise self.http.error(
-                request.method,
-                request.url,
-                f"в ответе нет записей по пути {self.config.read.items}: "
-                f"пришёл {type(body).__name__} с ключами {keys}",
-            )
-        return found
+            return list(found[0])
+        if found:
+            return list(found)
+        container = self.items_parent.findall(body) if self.items_parent else []
+        if container and isinstance(container[0], list):
+            return []  # `{"data": []}`: an empty page, not a wrong answer
+        keys = sorted(body)[:8] if isinstance(body, dict) else "—"
+        raise self.http.error(
+            request.method,
+            request.url,
+            f"в ответе нет записей по пути {self.config.read.items}: "
+            f"пришёл {type(body).__name__} с ключами {keys}",
+        )
 
     async def write(self, record: OutcomeRecord) -> None:
         write = self.config.write
@@ -235,12 +240,3 @@ class RestConnector(InterfaceConnector):
             headers={"Idempotency-Key": f"dozvon-{record.appointment_id}-{record.attempt}"},
             ok=write.ok,
         )
-
-
-def _empty_list_at(path: Any, body: Any) -> bool:
-    """`{"data": []}` is an empty page; `{"error": ...}` with no `data` is not."""
-    matches = path.find(body)
-    if matches:
-        return True
-    parent = getattr(path, "left", None)
-    return parent is not None and any(isinstance(m.value, dict | list) for m in parent.find(body))
