@@ -3,16 +3,17 @@
 No expression language on purpose (no eval, no Jinja): a config is data. A JSON template is
 the body itself, where a string that is exactly `"{name}"` becomes the value with its type
 (a number stays a number) and any other string is rendered by the mapping's `SafeTemplate`
-(`{name}` placeholders only). URL templates URL-encode what they substitute.
+(`{name}` placeholders only). URL and XML templates escape what they substitute.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
+from xml.sax.saxutils import escape as xml_escape
 
 from dozvon.mis.base import Window
 from dozvon.mis.values import SafeTemplate
@@ -64,13 +65,24 @@ def render_json(template: Any, values: Mapping[str, object]) -> Any:
     return template
 
 
-def render_url(template: str, values: Mapping[str, object]) -> str:
+def render_text(template: str, values: Mapping[str, object], escape: Callable[[str], str]) -> str:
+    """Substitute `{name}`s exactly (no whitespace folding), each value through `escape`."""
     out = []
     for literal, name in SafeTemplate(template).parts:
         out.append(literal)
         if name is not None:
-            out.append(quote(_text(values.get(name)), safe=""))
+            out.append(escape(_text(values.get(name))))
     return "".join(out)
+
+
+def render_url(template: str, values: Mapping[str, object]) -> str:
+    return render_text(template, values, lambda text: quote(text, safe=""))
+
+
+def render_xml(template: str, values: Mapping[str, object]) -> str:
+    return render_text(
+        template, values, lambda text: xml_escape(text, {'"': "&quot;", "'": "&apos;"})
+    )
 
 
 def _text(value: object) -> str:
