@@ -52,6 +52,11 @@ def split_phones(raw: str, region: str = DEFAULT_REGION) -> tuple[list[str], lis
     return numbers, problems
 
 
+_ZONE_FIXES = {"Europe/Bucharest": "Europe/Kaliningrad"}
+"""phonenumbers files Kaliningrad's +7 4012 under Bucharest, which moves its clocks in summer;
+Kaliningrad stays at UTC+2 all year. Only +7 numbers are corrected."""
+
+
 def timezone_of(e164: str) -> str | None:
     """The IANA zone of a number when it is unambiguous (landlines), else None."""
     try:
@@ -60,7 +65,8 @@ def timezone_of(e164: str) -> str | None:
         return None
     zones = phone_timezone.time_zones_for_number(parsed)
     if len(zones) == 1 and zones[0] != "Etc/Unknown":
-        return str(zones[0])
+        zone = str(zones[0])
+        return _ZONE_FIXES.get(zone, zone) if parsed.country_code == 7 else zone
     return None
 
 

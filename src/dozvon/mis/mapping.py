@@ -349,6 +349,7 @@ class Mapper:
     def bind_columns(self, columns: Iterable[str]) -> RowError | None:
         """Match the configured columns to what the MIS returned; a missing one fails the source."""
         present = {c.lower(): c for c in columns}
+        self._keys = {}
         missing = []
         for wanted in sorted(self.config.mis_columns):
             actual = present.get(wanted.lower())
@@ -367,21 +368,31 @@ class Mapper:
         return None
 
     def map_rows(
-        self, rows: Iterable[tuple[int | str, Row] | RowError]
+        self,
+        rows: Iterable[tuple[int | str, Row] | RowError],
+        columns: Iterable[str] | None = None,
     ) -> Iterator[Appointment | RowError]:
         """Map (row label, row) pairs; the second row with the same id is an error, not a twin.
 
-        A reader's own `RowError`s (say, a line in the wrong encoding) pass straight through.
+        Pass `columns` when the reader knows them before any row (a cursor description, a CSV
+        header), so wrong columns are reported even for an empty result. A reader's own
+        `RowError`s (say, a line in the wrong encoding) pass straight through.
         """
         seen: dict[str, int | str] = {}
-        bound = bool(self._keys) or not self.config.mis_columns
+        needs_binding = bool(self.config.mis_columns)
+        if columns is not None:
+            needs_binding = False
+            failure = self.bind_columns(columns)
+            if failure is not None:
+                yield failure
+                return
         for item in rows:
             if isinstance(item, RowError):
                 yield item
                 continue
             label, row = item
-            if not bound:
-                bound = True
+            if needs_binding:
+                needs_binding = False
                 failure = self.bind_columns(row.keys())
                 if failure is not None:
                     yield failure
