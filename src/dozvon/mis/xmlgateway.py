@@ -11,10 +11,7 @@ entities are refused, so XXE and entity bombs cannot reach us.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import re
-import tempfile
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -25,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from dozvon.mis.auth import AuthConfig, NoAuthConfig, build_auth
 from dozvon.mis.base import MisError, OutcomeRecord, RowError, Window
 from dozvon.mis.config import MisConfig
+from dozvon.mis.files.common import replace_atomically
 from dozvon.mis.http import MisHttp, Secrets
 from dozvon.mis.interface import InterfaceConnector
 from dozvon.mis.source import RawRow
@@ -68,7 +66,7 @@ class XmlGatewayConfig(BaseModel):
     kind: Literal["xml_gateway"]
     transport: Transport
     request: str | None = None
-    """XML sent to read the worklist (HTTP only); `{start_date}`, `{end_ru}`, ... are XML-escaped."""
+    """XML sent to read the worklist (HTTP only); `{start_date}`, `{end_ru}`... are XML-escaped."""
     date_format: str | None = None
     namespaces: dict[str, str] = Field(default_factory=dict)
     records: str
@@ -197,19 +195,10 @@ class XmlGatewayConnector(InterfaceConnector):
             await self._exchange(transport.url, document)
             return
         name = SAFE_NAME.sub("_", f"result-{record.appointment_id}-{record.attempt}") + ".xml"
-        await asyncio.to_thread(_write_atomically, transport.outbox / name, document)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
+        transport.outbox.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(
+            replace_atomically,
+            transport.outbox / name,
+            lambda temp: temp.write_bytes(document),
+            self.name,
+        )
