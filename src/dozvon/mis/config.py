@@ -26,6 +26,16 @@ if TYPE_CHECKING:
     from dozvon.mis.source import Connector
 
 KINDS: dict[str, str] = {
+    # interface connectors (part 2): REST APIs, CRMs, 1C OData, FHIR, XML gateways, HL7 v2
+    "rest": "dozvon.mis.rest:RestConnector",
+    "bitrix24": "dozvon.mis.bitrix24:Bitrix24Connector",
+    "amocrm": "dozvon.mis.amocrm:AmoCrmConnector",
+    "onec_odata": "dozvon.mis.onec:OneCConnector",
+    "fhir": "dozvon.mis.fhir:FhirConnector",
+    "xml_gateway": "dozvon.mis.xmlgateway:XmlGatewayConnector",
+    "hl7": "dozvon.mis.hl7v2:Hl7Connector",
+    "renovatio": "dozvon.mis.renovatio:RenovatioConnector",
+    # table connectors (part 1)
     "sql": "dozvon.mis.sql:SqlConnector",
     "odbc": "dozvon.mis.odbc:OdbcConnector",
     "csv": "dozvon.mis.files.csvfile:CsvConnector",

@@ -1,0 +1,185 @@
+"""Media clock benchmark: N RTP sessions in loopback pairs inside one process.
+
+Every session sends a 20 ms G.711 packet 50 times a second and receives (decodes) as many, like
+our side of N full-duplex calls. Each configuration runs in its own subprocess:
+
+- pacer `shared`: the engine's one SharedClock walks all sessions each tick (what we ship);
+- pacer `task`: the baseline, one asyncio task per session sleeping until its own absolute
+  deadline and then sending through the very same per-packet code;
+- loop `asyncio` (stock) and `uvloop`.
+
+Printed per run: CPU of the whole process (user+sys, so both ends of every pair and the kernel
+UDP work) as % of one core and per session; pacing error p50/p99/max, i.e. per session
+|gap between two packets − 20 ms|, the jitter the peer sees; how late the shared clock's tick
+itself fired (p50/p99); packets lost in the stream and sent but never received. Then ratios
+of each baseline against ours.
+
+    .venv/bin/python bench/rtp_clock.py --sessions 100,500,1000 --seconds 3 --repeat 3
+
+The machine is shared, so --repeat keeps the median-CPU run of each configuration.
+"""
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+from dozvon.media import Codec, MediaEngine, RtpSession
+
+WARMUP_SECONDS = 1.0
+
+
+def _prompt(seconds: float) -> bytes:
+    n = np.arange(int(8000 * seconds))
+    return (6000 * np.sin(2 * np.pi * 440 * n / 8000)).astype("<i2").tobytes()
+
+
+async def _drive_with_own_task(session: RtpSession, interval: float) -> None:
+    """Baseline pacer: this session alone, absolute deadlines, its own asyncio task."""
+    loop = asyncio.get_running_loop()
+    loop_start = loop.time()
+    tick = 0
+    while True:
+        tick += 1
+        await asyncio.sleep(max(0.0, loop_start + tick * interval - loop.time()))
+        session._on_tick()  # the same per-packet code the shared clock calls
+
+
+async def run_one(sessions: int, pacer: str, seconds: float, port_base: int) -> dict[str, Any]:
+    engine = MediaEngine(port_range=(port_base, port_base + 2 * sessions + 200))
+    await engine.start()
+    pool = [await engine.open_session() for _ in range(sessions)]
+    for a, b in zip(pool[::2], pool[1::2], strict=True):
+        a.set_remote("127.0.0.1", b.local_port, Codec.PCMA, 101)
+        b.set_remote("127.0.0.1", a.local_port, Codec.PCMA, 101)
+    prompt = _prompt(WARMUP_SECONDS + seconds + 2)
+    for session in pool:
+        session.play(prompt)
+    tasks: list[asyncio.Task[None]] = []
+    if pacer == "task":
+        engine.clock.stop()
+        tasks = [asyncio.create_task(_drive_with_own_task(s, engine.clock.interval)) for s in pool]
+    await asyncio.sleep(WARMUP_SECONDS)
+    for session in pool:
+        session.stats.pacing_error_ms.clear()
+    engine.clock.lateness_ms.clear()
+    sent_before = sum(s.stats.packets_sent for s in pool)
+    received_before = sum(s.stats.packets_received for s in pool)
+    lost_before = sum(s.stats.lost for s in pool)
+    cpu_before, wall_before = time.process_time(), time.perf_counter()
+    await asyncio.sleep(seconds)
+    cpu = time.process_time() - cpu_before
+    wall = time.perf_counter() - wall_before
+    engine.clock.stop()
+    for task in tasks:
+        task.cancel()
+    sent = sum(s.stats.packets_sent for s in pool) - sent_before
+    await asyncio.sleep(0.2)  # let the last packets land
+    received = sum(s.stats.packets_received for s in pool) - received_before
+    pacing = np.concatenate([np.fromiter(s.stats.pacing_error_ms, float) for s in pool])
+    lateness = np.fromiter(engine.clock.lateness_ms, float) if pacer == "shared" else np.zeros(1)
+    result = {
+        "sessions": sessions,
+        "pacer": pacer,
+        "cpu_percent": 100.0 * cpu / wall,
+        "cpu_percent_per_session": 100.0 * cpu / wall / sessions,
+        "pacing_p50_ms": float(np.percentile(pacing, 50)),
+        "pacing_p99_ms": float(np.percentile(pacing, 99)),
+        "pacing_max_ms": float(pacing.max()),
+        "tick_late_p50_ms": float(np.percentile(lateness, 50)),
+        "tick_late_p99_ms": float(np.percentile(lateness, 99)),
+        "packets_per_second_sent": sent / wall,
+        "lost_in_stream": sum(s.stats.lost for s in pool) - lost_before,
+        "not_received": sent - received,
+    }
+    await engine.stop()
+    return result
+
+
+def _child(args: argparse.Namespace) -> None:
+    if args.loop == "uvloop":
+        import uvloop
+
+        uvloop.install()
+    result = asyncio.run(run_one(args.one, args.pacer, args.seconds, args.port_base))
+    result["loop"] = args.loop
+    print(json.dumps(result))
+
+
+def _run_child(
+    sessions: int, pacer: str, loop: str, seconds: float, port_base: int
+) -> dict[str, Any]:
+    command = [
+        sys.executable, __file__, "--one", str(sessions), "--pacer", pacer, "--loop", loop,
+        "--seconds", str(seconds), "--port-base", str(port_base),
+    ]  # fmt: skip
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return dict(json.loads(output.strip().splitlines()[-1]))
+
+
+def _print_row(r: dict[str, Any]) -> None:
+    print(
+        f"{r['sessions']:>5} {r['loop']:>7} {r['pacer']:>6} | "
+        f"{r['cpu_percent']:6.1f} % {r['cpu_percent_per_session']:7.3f} % | "
+        f"{r['pacing_p50_ms']:5.2f} {r['pacing_p99_ms']:6.2f} {r['pacing_max_ms']:6.2f} | "
+        f"{r['tick_late_p50_ms']:5.2f} {r['tick_late_p99_ms']:5.2f} | "
+        f"{r['lost_in_stream']:>4} {r['not_received']:>5} | {r['packets_per_second_sent']:8.0f}",
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--sessions", default="100,500,1000", help="comma-separated session counts")
+    parser.add_argument("--seconds", type=float, default=3.0, help="measured seconds per run")
+    parser.add_argument("--loops", default="asyncio,uvloop")
+    parser.add_argument("--pacers", default="shared,task")
+    parser.add_argument("--port-base", type=int, default=40000)
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs per configuration; the median-CPU run is kept"
+    )
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--pacer", default="shared", help=argparse.SUPPRESS)
+    parser.add_argument("--loop", default="asyncio", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        _child(args)
+        return
+    print("    N    loop  pacer |  CPU of one core/session | pacing p50   p99    max ms"
+          " | tick p50   p99 | lost unrecv | pkts/s sent")  # fmt: skip
+    results: dict[tuple[int, str, str], dict[str, Any]] = {}
+    for sessions in (int(n) for n in args.sessions.split(",")):
+        for loop in args.loops.split(","):
+            for pacer in args.pacers.split(","):
+                runs = [
+                    _run_child(sessions, pacer, loop, args.seconds, args.port_base)
+                    for _ in range(args.repeat)
+                ]
+                result = sorted(runs, key=lambda r: r["cpu_percent"])[len(runs) // 2]
+                results[(sessions, loop, pacer)] = result
+                _print_row(result)
+    print("\nratios (baseline / ours; >1 means ours is better)")
+    for (sessions, loop, pacer), r in results.items():
+        if pacer == "shared" and (task := results.get((sessions, loop, "task"))):
+            print(
+                f"{sessions:>5} {loop:>7}: task-per-session / shared clock: "
+                f"CPU {task['cpu_percent'] / r['cpu_percent']:.2f}x, "
+                f"pacing p99 {task['pacing_p99_ms'] / max(r['pacing_p99_ms'], 1e-3):.2f}x"
+            )
+        if loop == "uvloop" and (stock := results.get((sessions, "asyncio", pacer))):
+            print(
+                f"{sessions:>5} {pacer:>7}: stock asyncio / uvloop: "
+                f"CPU {stock['cpu_percent'] / r['cpu_percent']:.2f}x, "
+                f"pacing p99 {stock['pacing_p99_ms'] / max(r['pacing_p99_ms'], 1e-3):.2f}x"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""What the signalling alone says about a call attempt, in the project's outcome taxonomy.
+
+Lives outside dozvon.sip because the SIP stack knows nothing of clinics or outcomes."""
+
+from __future__ import annotations
+
+from dozvon.core.outcome import Outcome
+from dozvon.sip.call import CallResult
+
+_BY_STATUS = {
+    486: Outcome.BUSY,
+    600: Outcome.BUSY,
+    603: Outcome.REJECTED,
+    404: Outcome.INVALID_NUMBER,
+    484: Outcome.INVALID_NUMBER,
+    604: Outcome.INVALID_NUMBER,
+    480: Outcome.NO_ANSWER,
+    408: Outcome.NO_ANSWER,
+}
+
+
+def signalling_outcome(result: CallResult) -> Outcome | None:
+    """The outcome of an unanswered call; None when it was answered (the dialog decides then)."""
+    if result.answered:
+        return None
+    if result.cancelled:
+        return Outcome.NO_ANSWER
+    if result.timed_out or result.sip_status is None:
+        return Outcome.NETWORK_ERROR
+    return _BY_STATUS.get(result.sip_status, Outcome.NETWORK_ERROR)

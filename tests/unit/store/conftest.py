@@ -1,0 +1,53 @@
+"""Every store test runs on SQLite and on the local PostgreSQL, in a throwaway database."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from dozvon.store import Store, upgrade
+from dozvon.store.models import Base
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    name = f"dozvon_test_{secrets.token_hex(4)}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_store(pg_url: str) -> Iterator[Store]:
+    store = Store(pg_url)
+    upgrade(store.engine)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        sqlite_store = Store(f"sqlite:///{tmp_path / 'var' / 'dozvon.sqlite'}")
+        upgrade(sqlite_store.engine)
+        yield sqlite_store
+        sqlite_store.dispose()
+        return
+    pg: Store = request.getfixturevalue("pg_store")
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with pg.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    yield pg
