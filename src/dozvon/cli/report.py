@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
+import dataclasses
 import io
 import json
 from datetime import date, datetime
@@ -15,8 +17,11 @@ from rich.console import Console
 from rich.table import Table
 
 from dozvon.campaign.queries import day_facts, not_in_mis
+from dozvon.campaign.reconcile import Reconciliation, reconcile
 from dozvon.campaign.report import CampaignReport, build_report
+from dozvon.campaign.sync import day_window
 from dozvon.config import load_settings
+from dozvon.mis.config import load, open_connector
 from dozvon.store import Store, upgrade
 
 FUNNEL = [
@@ -120,3 +125,45 @@ def register(app: typer.Typer) -> None:
             output.write_text(text, encoding="utf-8")
         else:
             typer.echo(text)
+
+    @app.command(name="reconcile")
+    def reconcile_command(
+        config: Annotated[Path, typer.Option("--config", "-c", help="Файл настроек / config")],
+        day: Annotated[
+            str | None, typer.Option("--date", help="День визитов, ГГГГ-ММ-ДД / visits' day")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json")] = False,
+    ) -> None:
+        """Сверка с МИС: что не дошло и что изменили после записи / reconcile with the MIS."""
+        settings, _ = load_settings(config)
+        if settings.mis is None:
+            raise typer.BadParameter("в настройках нет раздела mis / no mis section")
+        zone = settings.clinic.timezone
+        the_day = date.fromisoformat(day) if day else datetime.now(ZoneInfo(zone)).date()
+        store = Store(settings.database.url)
+        upgrade(store.engine)
+        connector = open_connector(load(settings.mis))
+
+        async def go() -> Reconciliation:
+            try:
+                return await reconcile(store, connector, day_window(the_day, 1, zone))
+            finally:
+                await connector.aclose()
+
+        result = asyncio.run(go())
+        data = dataclasses.asdict(result)
+        if as_json:
+            typer.echo(json.dumps(data, ensure_ascii=False, default=str, indent=2))
+        else:
+            console = Console()
+            console.print(f"Не дошло до МИС / not in the MIS: {len(data['not_in_mis'])}")
+            for item in data["not_in_mis"]:
+                console.print(f"  {item['appointment_id']}#{item['attempt']}: {item['last_error']}")
+            console.print(
+                f"Изменено в МИС после записи / changed after write: "
+                f"{len(data['changed_after_write'])}"
+            )
+            for drift in data["changed_after_write"]:
+                console.print(f"  {drift['appointment_id']}#{drift['attempt']}: {drift['what']}")
+        if data["not_in_mis"] or data["changed_after_write"]:
+            raise typer.Exit(1)
