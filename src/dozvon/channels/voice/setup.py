@@ -11,6 +11,7 @@ from dozvon.config.speech import SpeechSettings
 from dozvon.dialog.context import Clinic
 from dozvon.media import vad
 from dozvon.speech.lexicon import Lexicon
+from dozvon.speech.say.grammar import morph
 from dozvon.speech.tts.cache import AudioCache
 from dozvon.speech.tts.registry import create_engine
 from dozvon.speech.voice import Voice
@@ -31,7 +32,10 @@ async def open_voice_channel(settings: Settings) -> tuple[VoiceStack, VoiceChann
     if trunk is None:
         raise ValueError("в настройках нет раздела trunk / the config has no trunk section")
     voice = voice_from_settings(settings.speech)
+    # Load the models before the first call rather than during it: a loaded event loop delays
+    # every call's audio, and answering-machine detection then misjudges the greeting.
     await asyncio.to_thread(vad.warm_up, trunk.lines)
+    await asyncio.to_thread(morph)
     stack = await start_stack(ua_config(trunk), (trunk.rtp_ports.start, trunk.rtp_ports.end))
     channel = VoiceChannel(
         stack.ua,
