@@ -19,7 +19,7 @@ class OutcomeRetry:
     """How many attempts may end in this outcome before we give up."""
 
 
-def _default_per_outcome() -> dict[Outcome, OutcomeRetry]:
+def default_per_outcome() -> dict[Outcome, OutcomeRetry]:
     return {
         Outcome.BUSY: OutcomeRetry(timedelta(minutes=10), 4),
         Outcome.NO_ANSWER: OutcomeRetry(timedelta(hours=1), 3),
@@ -35,7 +35,7 @@ def _default_per_outcome() -> dict[Outcome, OutcomeRetry]:
 class RetryPolicy:
     max_attempts: int = 5
     max_per_day: int = 3
-    per_outcome: Mapping[Outcome, OutcomeRetry] = field(default_factory=_default_per_outcome)
+    per_outcome: Mapping[Outcome, OutcomeRetry] = field(default_factory=default_per_outcome)
 
     def next_attempt_at(
         self,
@@ -44,20 +44,24 @@ class RetryPolicy:
         hours: CallingHours,
         now: datetime,
     ) -> datetime | None:
-        """When the task may be tried next, or None if it is finished or exhausted."""
-        finished = [a for a in attempts if a.outcome is not None]
+        """When the task may be tried next, or None if it is finished or exhausted.
+
+        A final outcome anywhere in the history ends the task (an opt-out on one channel is not
+        undone by a later "no answer" on another), and attempts a crash left open still count
+        against the daily cap.
+        """
         if len(attempts) >= self.max_attempts:
             return None
-        if not finished:
-            return hours.next_open(now, zone)
-        last = max(finished, key=lambda a: a.number)
-        assert last.outcome is not None
-        if last.outcome.is_final:
+        finished = [(a, a.outcome) for a in attempts if a.outcome is not None]
+        if any(outcome.is_final for _, outcome in finished):
             return None
-        rule = self.per_outcome.get(last.outcome)
+        if not finished:
+            return self._respect_daily_cap(attempts, zone, hours, hours.next_open(now, zone))
+        last, outcome = max(finished, key=lambda pair: pair[0].number)
+        rule = self.per_outcome.get(outcome)
         if rule is None:
             return None
-        same = sum(1 for a in finished if a.outcome is last.outcome)
+        same = sum(1 for _, earlier in finished if earlier is outcome)
         if same >= rule.max_attempts:
             return None
         earliest = max(now, (last.finished_at or last.started_at) + rule.delay)

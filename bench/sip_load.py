@@ -1,0 +1,201 @@
+"""N concurrent calls to sipp through our SIP stack: CPU per call, pacing, loss, setup rate.
+
+Each call is answered by sipp at once (`sip_load_uas.xml`), gets one RFC 4733 digit, and carries
+audio both ways: we send 50 packets a second, sipp echoes them back (-rtp_echo). The same run is
+made under the stock asyncio loop and under uvloop, each in a fresh process, so the table shows
+the ratio against that baseline.
+
+    .venv/bin/python bench/sip_load.py --calls 100 500 1000 --loops asyncio uvloop
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from dozvon.media import MediaEngine
+from dozvon.sip.call import Call
+from dozvon.sip.rtp_media import EngineMedia
+from dozvon.sip.ua import UaConfig, UserAgent
+
+HERE = Path(__file__).parent
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+# ---- the measured process ----
+
+
+async def one_call(ua: UserAgent, target: str, hang_up: asyncio.Event) -> tuple[Call, bool, str]:
+    call = await ua.dial(target, ring_timeout=30)
+    answered = await call.wait_answered()
+    digit = await call.collect_digits(1, timeout=20) if answered else ""
+    await hang_up.wait()
+    await call.hangup()
+    return call, answered, digit
+
+
+async def measure(calls: int, target: str, cps: float, window: float) -> dict[str, Any]:
+    base = 20000
+    engine = MediaEngine("127.0.0.1", (base, base + 2 * calls + 400))
+    await engine.start()
+    ua = UserAgent(UaConfig(port=0), media=EngineMedia(engine))
+    await ua.start()
+    hang_up = asyncio.Event()
+    started = time.perf_counter()
+    tasks = []
+    for _ in range(calls):
+        tasks.append(asyncio.create_task(one_call(ua, target, hang_up)))
+        await asyncio.sleep(1 / cps)
+    while sum(1 for s in engine.sessions if s.remote_address) < calls:
+        await asyncio.sleep(0.05)
+        if time.perf_counter() - started > 60:
+            break
+    setup_seconds = time.perf_counter() - started
+    await asyncio.sleep(2.0)  # let every digit arrive and the echo settle
+    sessions = list(engine.sessions)
+    for session in sessions:
+        session.stats.pacing_error_ms.clear()
+    lost_before = sum(s.stats.lost for s in sessions)
+    received_before = sum(s.stats.packets_received for s in sessions)
+    process = psutil.Process()
+    cpu_before = process.cpu_times()
+    wall_before = time.perf_counter()
+    await asyncio.sleep(window)
+    cpu_after = process.cpu_times()
+    wall = time.perf_counter() - wall_before
+    cpu = (cpu_after.user + cpu_after.system - cpu_before.user - cpu_before.system) / wall
+    pacing = [value for s in sessions for value in s.stats.pacing_error_ms]
+    lost = sum(s.stats.lost for s in sessions) - lost_before
+    received = sum(s.stats.packets_received for s in sessions) - received_before
+    hang_up.set()
+    results = await asyncio.gather(*tasks)
+    await ua.stop()
+    await engine.stop()
+    return {
+        "calls": calls,
+        "answered": sum(1 for _, answered, _ in results if answered),
+        "digits": sum(1 for _, _, digit in results if digit == "1"),
+        "cpu_percent": round(100 * cpu, 1),
+        "cpu_per_call": round(100 * cpu / calls, 3),
+        "pacing_p50_ms": round(percentile(pacing, 0.50), 2),
+        "pacing_p99_ms": round(percentile(pacing, 0.99), 2),
+        "pacing_max_ms": round(max(pacing, default=float("nan")), 2),
+        "received_pps": round(received / wall),
+        "lost": lost,
+        "setup_rate": round(calls / setup_seconds, 1),
+        "sessions": len(sessions),
+    }
+
+
+def worker(args: argparse.Namespace) -> None:
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    coroutine = measure(args.calls[0], args.target, args.cps, args.window)
+    if args.loop == "uvloop":
+        import uvloop
+
+        result = uvloop.run(coroutine)
+    else:
+        result = asyncio.run(coroutine)
+    print(json.dumps(result))
+
+
+# ---- the driver ----
+
+
+def run_one(calls: int, loop: str, cps: float, window: float) -> dict[str, Any]:
+    port, media_port = free_port(), free_port()
+    sipp = subprocess.Popen(
+        ["sipp", "-sf", str(HERE / "sip_load_uas.xml"), "-i", "127.0.0.1", "-p", str(port),
+         "-mi", "127.0.0.1", "-mp", str(media_port), "-rtp_echo", "-nostdin", "-m", str(calls)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    time.sleep(0.5)
+    sipp_process = psutil.Process(sipp.pid)
+    sipp_before = sipp_process.cpu_times()
+    sipp_wall = time.perf_counter()
+    try:
+        completed = subprocess.run(
+            [sys.executable, __file__, "--worker", "--loop", loop, "--calls", str(calls),
+             "--target", f"sip:load@127.0.0.1:{port}", "--cps", str(cps), "--window", str(window)],
+            capture_output=True, text=True, timeout=300, check=True,
+        )  # fmt: skip
+        sipp_after = sipp_process.cpu_times()
+        result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+        sipp_seconds = sipp_after.user + sipp_after.system - sipp_before.user - sipp_before.system
+        result["sipp_cpu_percent_avg"] = round(
+            100 * sipp_seconds / (time.perf_counter() - sipp_wall), 1
+        )
+    finally:
+        if sipp.poll() is None:
+            os.kill(sipp.pid, signal.SIGTERM)
+            sipp.wait(5)
+    result["loop"] = loop
+    return result
+
+
+COLUMNS = [
+    ("calls", "calls"), ("loop", "loop"), ("answered", "answered"), ("digits", "digits"),
+    ("cpu_percent", "CPU %"), ("cpu_per_call", "%/call"), ("pacing_p50_ms", "p50 ms"),
+    ("pacing_p99_ms", "p99 ms"), ("pacing_max_ms", "max ms"), ("lost", "lost"),
+    ("received_pps", "rx pps"), ("setup_rate", "setup/s"), ("sipp_cpu_percent_avg", "sipp %"),
+]  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, nargs="+", default=[100, 500])
+    parser.add_argument("--loops", nargs="+", default=["asyncio", "uvloop"])
+    parser.add_argument("--cps", type=float, default=200.0, help="calls started per second")
+    parser.add_argument("--window", type=float, default=5.0, help="seconds measured")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--loop", default="asyncio", help=argparse.SUPPRESS)
+    parser.add_argument("--target", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args)
+        return
+    rows = []
+    for calls in args.calls:
+        for loop in args.loops:
+            row = run_one(calls, loop, args.cps, args.window)
+            rows.append(row)
+            print(json.dumps(row), file=sys.stderr, flush=True)
+    print("| " + " | ".join(title for _, title in COLUMNS) + " | CPU vs asyncio |")
+    print("|" + "---|" * (len(COLUMNS) + 1))
+    baseline = {r["calls"]: r["cpu_percent"] for r in rows if r["loop"] == "asyncio"}
+    for row in rows:
+        ratio = row["cpu_percent"] / baseline[row["calls"]] if baseline.get(row["calls"]) else None
+        cells = [str(row[key]) for key, _ in COLUMNS]
+        cells.append(f"{ratio:.2f}×" if ratio else "—")
+        print("| " + " | ".join(cells) + " |")
+    print(f"\nmedian CPU per call: {statistics.median(r['cpu_per_call'] for r in rows):.3f} %")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,287 @@
+"""Who is called now: keeps the trunk's lines full, never over its line and call-rate limits.
+
+Every attempt is committed as started before the channel dials, so a crash can never lose the
+fact that a call went out (see recovery.py for the other half).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from dozvon.campaign.breaker import BreakerSettings, CircuitBreaker
+from dozvon.campaign.clock import Clock
+from dozvon.campaign.limits import CallRate, Lines
+from dozvon.campaign.next_step import Close, Dial, Postpone, after_attempt, before_attempt
+from dozvon.campaign.spec import CampaignSpec
+from dozvon.channels.base import AttemptResult, ContactChannel
+from dozvon.core.attempt import Attempt
+from dozvon.core.outcome import Channel, Evidence, Outcome
+from dozvon.core.phone import mask_phone
+from dozvon.core.task import Task, TaskStatus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class DueTask:
+    id: int
+    campaign: str
+    task: Task
+    attempts: tuple[Attempt, ...]
+
+
+class DispatchState(Protocol):
+    """What the dispatcher needs from the store; campaign.state implements it on SQLAlchemy."""
+
+    def running_campaigns(self) -> list[str]: ...
+
+    def due_tasks(
+        self, campaigns: Sequence[str], now: datetime, limit: int, exclude: Collection[int]
+    ) -> list[DueTask]:
+        """Pending tasks due by `now`, soonest appointment first, then campaign priority."""
+        ...
+
+    def next_due_at(self, campaigns: Sequence[str]) -> datetime | None: ...
+
+    def blocked_numbers(self, phones: Collection[str]) -> set[str]:
+        """Which of these numbers are on the do-not-call list."""
+        ...
+
+    def contacts_since(self, phones: Collection[str], since: datetime) -> list[datetime]: ...
+
+    def start_attempt(self, due: DueTask, dial: Dial, now: datetime) -> int:
+        """Commit the attempt as started and return its number."""
+        ...
+
+    def finish_attempt(
+        self, due: DueTask, attempt: Attempt, status: TaskStatus, next_at: datetime | None
+    ) -> None:
+        """Commit the outcome, the task's new state and the outbox rows together."""
+        ...
+
+    def postpone(self, task_id: int, until: datetime, reason: str) -> None: ...
+
+    def close_task(self, task_id: int, status: TaskStatus, reason: str) -> None: ...
+
+    def pause_all(self, reason: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchSettings:
+    lines: int = 10
+    calls_per_second: float = 5.0
+    breaker: BreakerSettings = field(default_factory=BreakerSettings)
+    grace_seconds: float = 30.0
+    """How long active calls may go on after a stop before they are cut."""
+    poll_seconds: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class CallEvent:
+    """Progress for displays: a call started (outcome None) or ended."""
+
+    task_key: str
+    campaign: str
+    attempt_no: int
+    phone_masked: str
+    outcome: Outcome | None
+    active: int
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        state: DispatchState,
+        campaigns: Mapping[str, CampaignSpec],
+        channels: Mapping[Channel, ContactChannel],
+        clock: Clock,
+        settings: DispatchSettings | None = None,
+        on_event: Callable[[CallEvent], None] | None = None,
+    ) -> None:
+        self.state = state
+        self.campaigns = dict(campaigns)
+        self.channels = dict(channels)
+        self.clock = clock
+        self.settings = settings or DispatchSettings()
+        self.lines = Lines(self.settings.lines)
+        self.rate = CallRate(self.settings.calls_per_second, clock)
+        self.breaker = CircuitBreaker(self.settings.breaker)
+        self._on_event = on_event
+        self._active: dict[int, asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+        self.line_seconds = 0.0
+        """Sum over finished calls of the time each held a line: for utilisation reports."""
+
+    @property
+    def active(self) -> int:
+        return len(self._active)
+
+    def _running(self) -> list[str]:
+        return [name for name in self.state.running_campaigns() if name in self.campaigns]
+
+    async def dispatch_due(self, stop: asyncio.Event | None = None) -> int:
+        """Start calls for every task due now, as far as free lines allow; returns how many."""
+        if self.breaker.tripped or self.lines.free == 0:
+            return 0
+        running = self._running()
+        if not running:
+            return 0
+        launched = 0
+        now = self.clock.now()
+        due = self.state.due_tasks(running, now, self.lines.free * 2, self._active.keys())
+        for item in due:
+            if self.lines.free == 0 or self.breaker.tripped or (stop and stop.is_set()):
+                break
+            spec = self.campaigns[item.campaign]
+            decision = before_attempt(
+                spec,
+                item.task,
+                item.attempts,
+                now,
+                available=self.channels.keys(),
+                do_not_call=self.state.blocked_numbers(item.task.phones),
+                previous_contacts=self.state.contacts_since(
+                    item.task.phones, now - spec.cap.window
+                ),
+            )
+            if isinstance(decision, Postpone):
+                self.state.postpone(item.id, decision.until, decision.reason)
+            elif isinstance(decision, Close):
+                self.state.close_task(item.id, decision.status, decision.reason)
+            else:
+                await self.rate.acquire()
+                if stop and stop.is_set():
+                    break
+                self._launch(item, decision)
+                launched += 1
+                now = self.clock.now()
+        return launched
+
+    def _launch(self, item: DueTask, dial: Dial) -> None:
+        started = self.clock.now()
+        number = self.state.start_attempt(item, dial, started)
+        dial = Dial(dial.channel, dial.phone, number)
+        self.lines.take()
+        log.info(
+            "call started",
+            extra={"task": item.id, "attempt": dial.number, "phone": mask_phone(dial.phone)},
+        )
+        self._emit(item, dial, None)
+        self._active[item.id] = asyncio.create_task(self._call(item, dial, started))
+
+    async def _call(self, item: DueTask, dial: Dial, started: datetime) -> None:
+        spec = self.campaigns[item.campaign]
+        channel = self.channels[dial.channel]
+        try:
+            result = await channel.attempt(
+                item.task, spec.scenario, phone=dial.phone, attempt_no=dial.number
+            )
+        except asyncio.CancelledError:
+            result = AttemptResult(
+                Outcome.NETWORK_ERROR,
+                Evidence(notes={"interrupted": "stopped after the grace period"}),
+            )
+            self._finish(item, dial, started, result)
+            raise
+        except Exception as exc:
+            log.exception("channel failed", extra={"task": item.id, "attempt": dial.number})
+            result = AttemptResult(
+                Outcome.NETWORK_ERROR, Evidence(notes={"error": f"{type(exc).__name__}: {exc}"})
+            )
+        self._finish(item, dial, started, result)
+
+    def _finish(self, item: DueTask, dial: Dial, started: datetime, result: AttemptResult) -> None:
+        finished = self.clock.now()
+        attempt = Attempt(
+            task_id=str(item.id),
+            number=dial.number,
+            channel=dial.channel,
+            started_at=started,
+            phone=dial.phone,
+            finished_at=finished,
+            outcome=result.outcome,
+            evidence=result.evidence,
+        )
+        spec = self.campaigns[item.campaign]
+        after = after_attempt(spec, item.task, (*item.attempts, attempt), finished)
+        try:
+            self.state.finish_attempt(item, attempt, after.status, after.next_at)
+        finally:
+            self._active.pop(item.id, None)
+            self.lines.release()
+            self.line_seconds += (finished - started).total_seconds()
+            self._wake.set()
+        log.info(
+            "call finished",
+            extra={"task": item.id, "attempt": dial.number, "outcome": str(result.outcome)},
+        )
+        self._emit(item, dial, result.outcome)
+        if self.breaker.record(result.outcome):
+            reason = (
+                f"circuit breaker: {self.breaker.failure_share:.0%} of the last "
+                f"{self.breaker.settings.window} calls ended in network_error"
+            )
+            log.error("dialing paused: %s", reason)
+            self.state.pause_all(reason)
+
+    def _emit(self, item: DueTask, dial: Dial, outcome: Outcome | None) -> None:
+        if self._on_event is not None:
+            self._on_event(
+                CallEvent(
+                    item.task.key,
+                    item.campaign,
+                    dial.number,
+                    mask_phone(dial.phone),
+                    outcome,
+                    self.active,
+                )
+            )
+
+    def resume(self) -> None:
+        """After an operator resumed dialing: the breaker judges afresh."""
+        self.breaker.reset()
+
+    async def run(self, stop: asyncio.Event, *, until_idle: bool = False) -> None:
+        """Dispatch until `stop` is set; with `until_idle`, also return once nothing is due now
+        and no call is active (a one-shot campaign run)."""
+        while not stop.is_set():
+            await self.dispatch_due(stop)
+            if until_idle and not self._active and not self._has_due_now():
+                return
+            await self._wait(stop)
+
+    def _has_due_now(self) -> bool:
+        if self.breaker.tripped:
+            return False
+        running = self._running()
+        next_due = self.state.next_due_at(running) if running else None
+        return next_due is not None and next_due <= self.clock.now()
+
+    async def _wait(self, stop: asyncio.Event) -> None:
+        """Until a line frees up, the stop, or the poll interval (new work may have come due)."""
+        self._wake.clear()
+        waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+        try:
+            await asyncio.wait(
+                waiters, timeout=self.settings.poll_seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def drain(self, grace_seconds: float | None = None) -> None:
+        """Let active calls finish, cutting those still going after the grace period."""
+        grace = self.settings.grace_seconds if grace_seconds is None else grace_seconds
+        calls = list(self._active.values())
+        if not calls:
+            return
+        _, pending = await asyncio.wait(calls, timeout=grace)
+        for call in pending:
+            call.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)

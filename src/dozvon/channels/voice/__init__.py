@@ -1,0 +1,1 @@
+"""The voice channel: a robot call over SIP (sip + media + speech + dialog)."""

@@ -1,0 +1,117 @@
+"""The `mis:` section of the settings, validated here because only this package knows its shape.
+
+    mis:
+      name: infoclinica            # shown in every error: "infoclinica, row 12, field 'TEL'"
+      selection: filtered          # or "all": the MIS reports history and Dozvon decides
+      source: {kind: sql, url: "...", select: "...", writeback: "..."}
+      mapping: {...}               # see dozvon.mis.mapping
+
+Each `kind` names a connector class (lazily imported, so an unused driver is never loaded);
+its nested `Config` model validates the `source` block. A new connector adds one line to KINDS.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from dozvon.mis.mapping import MappingConfig
+from dozvon.mis.selection import SelectionMode
+
+if TYPE_CHECKING:
+    from dozvon.mis.source import Connector
+
+KINDS: dict[str, str] = {
+    # interface connectors (part 2): REST APIs, CRMs, 1C OData, FHIR, XML gateways, HL7 v2
+    "rest": "dozvon.mis.rest:RestConnector",
+    "bitrix24": "dozvon.mis.bitrix24:Bitrix24Connector",
+    "amocrm": "dozvon.mis.amocrm:AmoCrmConnector",
+    "onec_odata": "dozvon.mis.onec:OneCConnector",
+    "fhir": "dozvon.mis.fhir:FhirConnector",
+    "xml_gateway": "dozvon.mis.xmlgateway:XmlGatewayConnector",
+    "hl7": "dozvon.mis.hl7v2:Hl7Connector",
+    "renovatio": "dozvon.mis.renovatio:RenovatioConnector",
+    # table connectors (part 1)
+    "sql": "dozvon.mis.sql:SqlConnector",
+    "odbc": "dozvon.mis.odbc:OdbcConnector",
+    "csv": "dozvon.mis.files.csvfile:CsvConnector",
+    "excel": "dozvon.mis.files.excel:ExcelConnector",
+    "dbf": "dozvon.mis.files.dbffile:DbfConnector",
+    "access": "dozvon.mis.files.access:AccessConnector",
+    "http_tunnel": "dozvon.mis.tunnel.http:HttpTunnelConnector",
+}
+"""kind → "module:Class"; the class has a pydantic `Config` and `__init__(config, mis)`."""
+
+
+class MisConfigError(ValueError):
+    """The `mis:` section is wrong; the message names the key."""
+
+
+class MisConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = "mis"
+    selection: SelectionMode = "filtered"
+    max_attempts: int = Field(5, ge=1)
+    """Selection mode "all": a visit with this many MIS-reported attempts is not called again."""
+    source: dict[str, Any]
+    mapping: MappingConfig
+
+    @model_validator(mode="after")
+    def _check(self) -> MisConfig:
+        kind = self.source.get("kind")
+        if kind not in KINDS:
+            raise ValueError(
+                f"source.kind: {kind!r} не поддерживается; доступны: {', '.join(sorted(KINDS))}"
+            )
+        if self.selection == "all" and not any(
+            t.startswith("history.") for t in self.mapping.fields
+        ):
+            raise ValueError(
+                "selection: all требует полей history.last_result и/или history.attempts в mapping"
+            )
+        return self
+
+
+def connector_class(kind: str) -> type[Connector]:
+    module_name, _, class_name = KINDS[kind].partition(":")
+    cls: type[Connector] = getattr(importlib.import_module(module_name), class_name)
+    return cls
+
+
+def load(raw: dict[str, Any]) -> MisConfig:
+    """Validate the raw `mis:` dict, including the connector's own `source` block."""
+    config = MisConfig.model_validate(raw)
+    connector_class(config.source["kind"]).Config.model_validate(config.source)
+    return config
+
+
+def open_connector(config: MisConfig) -> Connector:
+    cls = connector_class(config.source["kind"])
+    return cls(cls.Config.model_validate(config.source), config)
+
+
+class SecretRef(BaseModel):
+    """A password never sits in the config: it names an environment variable or a file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    password_env: str | None = None
+    password_file: Path | None = None
+
+    def password(self) -> str | None:
+        if self.password_env:
+            value = os.environ.get(self.password_env)
+            if value is None:
+                raise MisConfigError(f"переменная окружения {self.password_env} не задана")
+            return value
+        if self.password_file:
+            try:
+                return self.password_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise MisConfigError(f"файл пароля {self.password_file}: {exc}") from exc
+        return None

@@ -1,0 +1,91 @@
+"""What every interface connector (REST, CRM, OData, FHIR, XML, HL7) shares.
+
+They are asynchronous by nature, so unlike the table connectors they need no worker thread:
+a subclass yields raw rows page by page (`pages_of_rows`), and this base maps each page with
+the clinic's declarative mapping, applies the selection mode, and catches an appointment id
+that comes back on a later page (the mapping sees one page at a time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, ClassVar, Self
+
+from pydantic import BaseModel
+
+from dozvon.core.appointment import Appointment
+from dozvon.core.rules.retry import RetryPolicy
+from dozvon.mis.base import OutcomeRecord, RowError, Window
+from dozvon.mis.config import MisConfig
+from dozvon.mis.http import MisHttp
+from dozvon.mis.mapping import Mapper
+from dozvon.mis.selection import select
+from dozvon.mis.source import RawRow
+
+
+class InterfaceConnector:
+    """Open with `async with` (or call `aclose`): it holds a connection pool to the MIS."""
+
+    Config: ClassVar[type[BaseModel]]
+    http: MisHttp | None = None
+
+    def __init__(self, mis: MisConfig) -> None:
+        self.mis = mis
+        self.name = mis.name
+        self.mapper = Mapper(mis.mapping, mis.name)
+        self.policy = RetryPolicy(max_attempts=mis.max_attempts)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self.http is not None:
+            await self.http.aclose()
+
+    def pages_of_rows(self, window: Window) -> AsyncIterator[list[RawRow]]:
+        raise NotImplementedError
+
+    async def fetch(self, window: Window) -> AsyncIterator[Appointment | RowError]:
+        seen: dict[str, int] = {}
+        page_no = 0
+        async for page in self.pages_of_rows(window):
+            page_no += 1
+            for item in select(self.mapper.map_rows(page), self.mis.selection, self.policy):
+                if isinstance(item, Appointment):
+                    first = seen.setdefault(item.external_id, page_no)
+                    if first != page_no:
+                        yield RowError(
+                            self.name,
+                            item.external_id,
+                            "external_id",
+                            f"повтор id записи {item.external_id!r} (уже была на странице {first})",
+                        )
+                        continue
+                yield item
+
+    async def write(self, record: OutcomeRecord) -> None:
+        raise NotImplementedError
+
+    async def check(self, window: Window) -> list[str]:
+        """Read the first page only: proves address, credentials and mapping, changes nothing."""
+        report = []
+        async for page in self.pages_of_rows(window):
+            errors = [i for i in page if isinstance(i, RowError)]
+            report.append(f"{self.name}: связь есть, первая страница: {len(page)} записей")
+            report.extend(str(e) for e in errors[:5])
+            break
+        else:
+            report.append(f"{self.name}: связь есть, записей за период нет")
+        return report
+
+
+def scalar_problem(name: str, value: Any) -> str | None:
+    """A value a mapping cannot use as text: an object or a list of objects."""
+    if isinstance(value, Mapping) or (
+        isinstance(value, list) and any(isinstance(v, Mapping | list) for v in value)
+    ):
+        return f"ожидалось простое значение, а пришёл {type(value).__name__}"
+    return None

@@ -1,0 +1,101 @@
+"""sipp as the caller, our UA answering (UAS side), and `dozvon listen`."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+from dozvon.sip.call import Call
+from dozvon.sip.ua import UserAgent
+
+from .conftest import SippFactory, free_port, stop_process, wait_for_port
+
+
+async def test_incoming_call_answered_and_hung_up_by_caller(
+    media_ua: UserAgent, sipp: SippFactory
+) -> None:
+    seen: list[Call] = []
+    digits: list[str] = []
+
+    async def answer(call: Call) -> None:
+        seen.append(call)
+        await call.answer()
+        digits.append(await call.collect_digits(1, timeout=3))
+        await call.ended.wait()
+
+    media_ua.on_incoming = answer
+    caller = sipp.start("uac_call", "-m", "1", f"127.0.0.1:{media_ua.port}")
+    assert await asyncio.to_thread(caller.process.wait, 10) == 0
+    [call] = seen
+    await asyncio.wait_for(call.ended.wait(), 2)
+    assert digits == ["3"]
+    assert call.direction == "in"
+    assert call.result.answered
+    assert call.result.hangup_by == "them"
+    assert call.stream is not None and call.stream.codec == "PCMU"  # the caller's first choice
+
+
+async def test_incoming_call_cancelled_by_caller(ua: UserAgent, sipp: SippFactory) -> None:
+    seen: list[Call] = []
+
+    async def never_answer(call: Call) -> None:
+        seen.append(call)
+        await call.ended.wait()
+
+    ua.on_incoming = never_answer
+    caller = sipp.start("uac_cancel", "-m", "1", f"127.0.0.1:{ua.port}")
+    assert await asyncio.to_thread(caller.process.wait, 10) == 0
+    [call] = seen
+    assert call.result.sip_status == 487
+    assert call.result.hangup_by == "them"
+    assert not call.result.answered
+
+
+async def test_no_handler_means_480(ua: UserAgent, sipp: SippFactory) -> None:
+    caller = sipp.start("uac_cancel", "-m", "1", f"127.0.0.1:{ua.port}")
+    # the scenario expects a 180 and gets a 480: sipp reports a failed call
+    assert await asyncio.to_thread(caller.process.wait, 10) != 0
+
+
+def test_dozvon_listen_answers(sipp: SippFactory, tmp_path: Path) -> None:
+    port = free_port()
+    listener = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "dozvon"),
+            "listen",
+            "--port",
+            str(port),
+            "--calls",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, listener)
+        caller = sipp.start("uac_call", "-m", "1", f"127.0.0.1:{port}")
+        assert caller.process.wait(10) == 0
+        out, _ = listener.communicate(timeout=10)
+    finally:
+        stop_process(listener)
+    assert b'"digits": "3"' in out
+
+
+async def test_late_offer_answer_comes_in_the_ack(media_ua: UserAgent, sipp: SippFactory) -> None:
+    seen: list[Call] = []
+    digits: list[str] = []
+
+    async def answer(call: Call) -> None:
+        seen.append(call)
+        await call.answer()
+        digits.append(await call.collect_digits(1, timeout=3))
+        await call.ended.wait()
+
+    media_ua.on_incoming = answer
+    caller = sipp.start("uac_late_offer", "-m", "1", f"127.0.0.1:{media_ua.port}")
+    assert await asyncio.to_thread(caller.process.wait, 10) == 0
+    [call] = seen
+    assert call.stream is not None and call.stream.remote_port == caller.media_port
+    assert digits == ["1"]  # RTP flowed both ways only because the ACK's SDP was used

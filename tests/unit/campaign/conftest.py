@@ -1,0 +1,90 @@
+"""Fixtures for campaign logic tests: a real SQLite store, an in-test MIS seam, virtual time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from dozvon.campaign.clock import ManualClock
+from dozvon.core.appointment import Appointment, AppointmentStatus, Patient
+from dozvon.mis.base import MisError, OutcomeRecord, RowError, Window
+from dozvon.store import Store, upgrade
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    store = Store(f"sqlite:///{tmp_path / 'dozvon.sqlite'}")
+    upgrade(store.engine)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    # Wednesday 26 Nov 2026, 10:00 Moscow.
+    return ManualClock(datetime(2026, 11, 26, 7, 0, tzinfo=UTC))
+
+
+def visit(
+    visit_id: str,
+    phone: str,
+    start: datetime,
+    name: str = "Мария Петровна Иванова",
+    *,
+    phones: Sequence[str] = (),
+    status: AppointmentStatus = AppointmentStatus.BOOKED,
+    robot_call_consent: bool = True,
+) -> Appointment:
+    return Appointment(
+        external_id=visit_id,
+        source="testmis",
+        patient=Patient(name=name, phones=(phone, *phones), robot_call_consent=robot_call_consent),
+        start=start,
+        status=status,
+    )
+
+
+@dataclass
+class ListSource:
+    """The MIS seam over a list the test edits between syncs (a stand-in for our own protocol,
+    not for a remote system: the real connectors are tested against real databases)."""
+
+    items: list[Appointment | RowError] = field(default_factory=list)
+    name: str = "testmis"
+
+    async def fetch(self, window: Window) -> AsyncIterator[Appointment | RowError]:
+        for item in self.items:
+            if isinstance(item, RowError) or window.start <= item.start < window.end:
+                yield item
+
+
+@dataclass
+class RecordingSink:
+    """Keeps what it was given by (appointment, attempt), as the MIS sinks' idempotency does,
+    and counts every call so a test can see a duplicate write."""
+
+    name: str = "testmis"
+    rows: dict[tuple[str, int], OutcomeRecord] = field(default_factory=dict)
+    calls: list[tuple[str, int]] = field(default_factory=list)
+    down: bool = False
+    refuse: set[str] = field(default_factory=set)
+    """Visits whose rows the MIS rejects (a constraint, say) while the rest go through."""
+
+    async def write(self, record: OutcomeRecord) -> None:
+        if self.down:
+            raise MisError("connection refused (test)")
+        if record.appointment_id in self.refuse:
+            raise ValueError(f"constraint failed for {record.appointment_id} (test)")
+        self.calls.append((record.appointment_id, record.attempt))
+        self.rows[(record.appointment_id, record.attempt)] = record
+
+
+def tomorrow_at(clock: ManualClock, hour: int, minute: int = 0) -> datetime:
+    """A visit time tomorrow, Moscow time."""
+    moscow = clock.now() + timedelta(hours=3)
+    day = moscow.date() + timedelta(days=1)
+    return datetime(day.year, day.month, day.day, hour - 3, minute, tzinfo=UTC)

@@ -1,0 +1,105 @@
+"""Sync: idempotent, and it follows what the MIS changed (moves, cancellations, new visits)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from dozvon.campaign.clock import ManualClock
+from dozvon.campaign.sync import day_window, sync_campaign
+from dozvon.core.appointment import AppointmentStatus
+from dozvon.core.task import TaskStatus
+from dozvon.mis.base import RowError, Window
+from dozvon.store import Store
+from dozvon.store.models import AppointmentRow, AuditRow, TaskRow
+
+from .conftest import ListSource, tomorrow_at, visit
+
+
+def window(clock: ManualClock) -> Window:
+    return day_window((clock.now() + timedelta(days=1)).date(), 1, "Europe/Moscow")
+
+
+def tasks(store: Store) -> dict[str, TaskStatus]:
+    with store.unit_of_work() as uow:
+        return {row.key: row.status for row in uow.session.scalars(select(TaskRow))}
+
+
+def snapshot(store: Store) -> list[tuple[object, ...]]:
+    with store.unit_of_work() as uow:
+        rows = uow.session.scalars(select(AppointmentRow).order_by(AppointmentRow.id))
+        apps = [(r.external_id, r.fingerprint, r.updated_at, r.task_key) for r in rows]
+        task_rows = uow.session.scalars(select(TaskRow).order_by(TaskRow.id))
+        return apps + [(t.key, t.status, t.next_due_at, t.updated_at) for t in task_rows]
+
+
+async def test_second_run_changes_nothing(store: Store, clock: ManualClock) -> None:
+    source = ListSource(
+        [
+            visit("a1", "+79160000001", tomorrow_at(clock, 9)),
+            visit("a2", "+79160000001", tomorrow_at(clock, 10)),
+            visit("b1", "+79160000002", tomorrow_at(clock, 11)),
+        ]
+    )
+    first = await sync_campaign(store, source, "confirm", window(clock), clock.now())
+    before = snapshot(store)
+    clock.advance(60)
+    second = await sync_campaign(store, source, "confirm", window(clock), clock.now())
+    assert first.changes["new"] == 3 and first.tasks_new == 2
+    assert second.changes["unchanged"] == 3 and second.tasks_new == 0
+    assert snapshot(store) == before
+
+
+async def test_moved_cancelled_and_new_visits(store: Store, clock: ManualClock) -> None:
+    a1 = visit("a1", "+79160000001", tomorrow_at(clock, 9))
+    b1 = visit("b1", "+79160000002", tomorrow_at(clock, 10))
+    c1 = visit("c1", "+79160000003", tomorrow_at(clock, 11))
+    source = ListSource([a1, b1, c1])
+    await sync_campaign(store, source, "confirm", window(clock), clock.now())
+    with store.unit_of_work() as uow:  # a1's task was already called and confirmed
+        row = uow.session.scalars(
+            select(TaskRow).where(TaskRow.key.startswith("+79160000001"))
+        ).one()
+        row.status = TaskStatus.DONE
+        row.next_due_at = None
+        uow.commit()
+
+    source.items = [
+        dataclasses.replace(a1, start=tomorrow_at(clock, 15)),  # moved within the day
+        dataclasses.replace(b1, status=AppointmentStatus.CANCELLED),
+        # c1 vanished from a MIS that lists only who still needs a call
+        visit("d1", "+79160000004", tomorrow_at(clock, 12)),
+    ]
+    clock.advance(3600)
+    report = await sync_campaign(store, source, "confirm", window(clock), clock.now())
+
+    states = {key.split("/")[0]: status for key, status in tasks(store).items()}
+    assert states == {
+        "+79160000001": TaskStatus.PENDING,  # reopened: the next call states the new time
+        "+79160000002": TaskStatus.CANCELLED,
+        "+79160000003": TaskStatus.CANCELLED,
+        "+79160000004": TaskStatus.PENDING,
+    }
+    assert report.tasks_reopened == 1 and report.tasks_cancelled == 2 and report.tasks_new == 1
+
+
+async def test_row_errors_are_reported_and_kept(store: Store, clock: ManualClock) -> None:
+    bad = RowError("testmis", 7, "TEL", "not a phone number")
+    source = ListSource([visit("a1", "+79160000001", tomorrow_at(clock, 9)), bad])
+    report = await sync_campaign(store, source, "confirm", window(clock), clock.now())
+    assert report.errors == [bad] and report.appointments == 1
+    with store.unit_of_work() as uow:
+        audit = uow.session.scalars(select(AuditRow).where(AuditRow.action == "sync.row_error"))
+        assert [a.subject for a in audit] == ["testmis:7"]
+        assert uow.session.scalar(select(func.count()).select_from(TaskRow)) == 1
+
+
+async def test_several_numbers_are_kept_in_order(store: Store, clock: ManualClock) -> None:
+    source = ListSource(
+        [visit("a1", "+79160000001", tomorrow_at(clock, 9), phones=("+79160000009",))]
+    )
+    await sync_campaign(store, source, "confirm", window(clock), clock.now())
+    with store.unit_of_work() as uow:
+        assert uow.session.scalars(select(TaskRow.phones)).one() == ["+79160000001", "+79160000009"]
