@@ -561,7 +561,7 @@ class UserAgent:
         _, method = parse_cseq(response.headers.get("cseq") or "")
         call = self._calls_by_id.get(response.headers.get("call-id") or "")
         if method == "INVITE" and 200 <= response.status < 300 and call is not None:
-            self.spawn(call.resend_ack())
+            call.on_late_2xx(response)
 
     def _on_request(self, tx: ServerTransaction, request: Request) -> None:
         call_id = request.headers.get("call-id") or ""
