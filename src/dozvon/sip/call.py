@@ -279,7 +279,7 @@ class Call:
         except ParseError as exc:
             log.warning("call %s: unusable SDP: %s", self.call_id[:8], exc.what)
             return
-        self.media.start(self.stream)
+        self._start_media(self.stream)
 
     def _on_answer(self, tx: ClientTransaction, response: Response) -> None:
         if self._ring_timer is not None:
@@ -350,7 +350,7 @@ class Call:
             return
         direction = answer_direction(self.stream.direction) if self.stream else "sendrecv"
         if self.stream is not None:
-            self.media.start(self.stream)
+            self._start_media(self.stream)
         self._ua.respond(
             self._server_tx,
             200,
@@ -419,7 +419,7 @@ class Call:
             self._ua.respond(tx, 488, "Not Acceptable Here", warning=exc.what)
             return
         self.stream = stream
-        self.media.start(stream)
+        self._start_media(stream)
         log.info(
             "call %s: session %s", self.call_id[:8], "on hold" if stream.on_hold else "resumed"
         )
@@ -447,6 +447,14 @@ class Call:
             session_id=id(self) & 0xFFFFFFFF,
             version=self._sdp_version,
         )
+
+    def _start_media(self, stream: Negotiated) -> None:
+        """A peer's SDP the media cannot use (a host name, an odd payload type) costs the audio,
+        not the call: signalling goes on and the failure is logged."""
+        try:
+            self.media.start(stream)
+        except ValueError as exc:
+            log.warning("call %s: media not started: %s", self.call_id[:8], exc)
 
     def _on_digit(self, digit: str) -> None:
         self._digits.put_nowait(digit)
