@@ -23,7 +23,6 @@ from dozvon.sip.transaction import TimerConfig
 from dozvon.sip.ua import UaConfig, UserAgent
 
 SCENARIOS = Path(__file__).parent / "scenarios"
-pytestmark = pytest.mark.sip
 T = TypeVar("T")
 
 

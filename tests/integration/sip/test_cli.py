@@ -11,9 +11,13 @@ import wave
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from dozvon.media.dtmf_inband import tone
 
 from .conftest import Kamailio, SippFactory, free_port
+
+pytestmark = pytest.mark.sip
 
 JSON_KEYS = {
     "outcome", "sip_status", "answered", "digits", "ring_seconds", "talk_seconds", "hangup_by",

@@ -24,6 +24,8 @@ from dozvon.sip.ua import UserAgent
 
 from .conftest import free_port, stop_process, wait_for_port, with_fresh_ports
 
+pytestmark = pytest.mark.sip
+
 HERE = Path(__file__).parent
 
 
