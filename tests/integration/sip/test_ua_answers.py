@@ -10,6 +10,8 @@ import pytest
 from dozvon.sip.message import Response, parse
 from dozvon.sip.ua import UserAgent
 
+pytestmark = pytest.mark.sip
+
 
 def request(method: str, extra: str = "", to_tag: str = "", cseq_method: str = "") -> bytes:
     tag = f";tag={to_tag}" if to_tag else ""
@@ -66,6 +68,3 @@ async def test_out_of_dialog_answers(ua: UserAgent, data: bytes, status: int) ->
 async def test_malformed_response_is_dropped_silently(ua: UserAgent) -> None:
     assert await exchange(ua, b"SIP/2.0 200 OK\r\nVia: broken\r\n\r\n") is None
     assert await exchange(ua, request("OPTIONS")) is not None  # and the UA still answers
-
-
-pytestmark = pytest.mark.sip
