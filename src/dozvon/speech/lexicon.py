@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
@@ -31,6 +31,7 @@ OTHER_SECTIONS = ("specialties",)
 
 _VOWELS = "аеёиоуыэюяАЕЁИОУЫЭЮЯ"
 _WORD = re.compile(r"^[А-Яа-яЁё-]+$")
+_WORD_IN_TEXT = re.compile(r"(?<![\w+])[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)*(?![\w+])")
 _STRESSED = re.compile(rf"^[А-Яа-яЁё-]*[{_VOWELS}]\+[А-Яа-яЁё-]*$")
 
 
@@ -71,28 +72,66 @@ class Lexicon:
 
     def apply(self, text: str) -> str:
         """Phrases first (they may contain abbreviations), then abbreviations, then stress."""
-        for pattern, spoken, keep_case in self._rules:
-            text = pattern.sub(_replacement(spoken, keep_case), text)
-        return text
+        for pattern, spoken in self._rules:
+            text = pattern.sub(lambda _match, said=spoken: said, text)
+        return _WORD_IN_TEXT.sub(self._stress_word, text) if self._stressed else text
 
     @cached_property
-    def _rules(self) -> list[tuple[re.Pattern[str], str, bool]]:
-        rules: list[tuple[re.Pattern[str], str, bool]] = []
+    def _rules(self) -> list[tuple[re.Pattern[str], str]]:
+        rules: list[tuple[re.Pattern[str], str]] = []
         for written, spoken in sorted(self.phrases.items(), key=lambda kv: -len(kv[0])):
             words = r"\s+".join(re.escape(w) for w in written.split())
-            rules.append((re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE), spoken, False))
+            rules.append((re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE), spoken))
         for written, spoken in self.abbreviations.items():
-            rules.append((re.compile(rf"(?<![\w-]){re.escape(written)}(?!\w)"), spoken, False))
-        for written, spoken in self.stress.items():
-            pattern = re.compile(rf"(?<![\w+]){re.escape(written)}(?![\w+])", re.IGNORECASE)
-            rules.append((pattern, spoken, True))
+            rules.append((re.compile(rf"(?<![\w-]){re.escape(written)}(?!\w)"), spoken))
         return rules
 
+    @cached_property
+    def _stressed(self) -> dict[str, str]:
+        """Lower-cased word → marked word: the entries, and for a surname in -ов/-ин (-ова/-ина)
+        its other case forms, so «Ивано+ва» also marks «Ивановой» and «Иванову». An explicit
+        entry for a form wins over a generated one."""
+        table: dict[str, str] = {}
+        for written, spoken in self.stress.items():
+            for form, marked in surname_forms(written, spoken).items():
+                table.setdefault(form.lower(), marked)
+        for written, spoken in self.stress.items():
+            table[written.lower()] = spoken
+        return table
 
-def _replacement(spoken: str, keep_case: bool) -> Callable[[re.Match[str]], str]:
-    if keep_case:
-        return lambda match: _keep_case(spoken, match.group())
-    return lambda _match: spoken
+    def _stress_word(self, match: re.Match[str]) -> str:
+        word = match.group()
+        marked = self._stressed.get(word.lower())
+        if marked is not None:
+            return _keep_case(marked, word)
+        if "-" in word:  # each part of «Иванова-Петрова» on its own
+            return "-".join(
+                _keep_case(self._stressed[p.lower()], p) if p.lower() in self._stressed else p
+                for p in word.split("-")
+            )
+        return word
+
+
+def surname_forms(written: str, spoken: str) -> dict[str, str]:
+    """Every case form, both genders, of a possessive surname (-ов, -ев, -ин, -ын and their -а),
+    stressed as the entry says. Stress on the stem stays there («Ивано+ва» → «Ивано+вой»,
+    «Ивано+вым»); stress on the ending follows the ending («Ильина+» → «Ильино+й», «Ильи+н»),
+    as does the oblique stress of a man's surname stressed on -и́н («Ильи+н» → «Ильину+»)."""
+    mark = spoken.index(STRESS_MARK)
+    if re.search(r"(ов|ев|ёв|ин|ын)$", written.lower()):
+        base = written
+        on_ending = mark == len(base) - 1 and base.lower().endswith(("ин", "ын"))
+    elif re.search(r"(ов|ев|ёв|ин|ын)а$", written.lower()):
+        base = written[:-1]
+        on_ending = mark == len(written)
+    else:
+        return {}
+    endings = ("", "а", "у", "ым", "е", "ой")
+    if not on_ending:
+        return {base + e: (base + e)[:mark] + STRESS_MARK + (base + e)[mark:] for e in endings}
+    forms = {base: base[:-1] + STRESS_MARK + base[-1]}
+    forms.update({base + e: base + e[0] + STRESS_MARK + e[1:] for e in endings[1:]})
+    return forms
 
 
 def _keep_case(spoken: str, original: str) -> str:

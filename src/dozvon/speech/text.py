@@ -26,6 +26,7 @@ _MONTHS = ("январ", "феврал", "мар", "апрел", "ма", "июн
            "ноябр", "декабр")  # fmt: skip
 _PREPOSITION_CASE = {
     "на": Case.ACCS, "в": Case.ACCS, "во": Case.ACCS, "про": Case.ACCS, "через": Case.ACCS,
+    "по": Case.ACCS,
     "к": Case.DATV, "ко": Case.DATV,
     "перед": Case.ABLT, "за": Case.ABLT, "между": Case.ABLT,
     "о": Case.LOCT, "об": Case.LOCT, "при": Case.LOCT,
