@@ -73,7 +73,7 @@ class Lexicon:
     def apply(self, text: str) -> str:
         """Phrases first (they may contain abbreviations), then abbreviations, then stress."""
         for pattern, spoken in self._rules:
-            text = pattern.sub(lambda _match, said=spoken: said, text)
+            text = pattern.sub(spoken.replace("\\", "\\\\"), text)  # literal, not a template
         return _WORD_IN_TEXT.sub(self._stress_word, text) if self._stressed else text
 
     @cached_property
