@@ -22,6 +22,7 @@ Progress = Callable[[int, int], None]
 """Called with (messages done, messages in all) as pre-synthesis advances."""
 
 _SAYABLE = re.compile(r"\w")
+_SPOKEN_MEMO = 100_000
 _PART_SEPARATOR = "\x1e"
 """Joins a message's parts in its cache key; never occurs in text, so no part list collides
 with a single text or with another split of the same words."""
@@ -79,6 +80,8 @@ class Voice:
         repeats its fixed prompts, doctors, dates and times thousands of times."""
         said = self._spoken.get(text)
         if said is None:
+            if len(self._spoken) >= _SPOKEN_MEMO:
+                self._spoken.clear()  # a long-running service sees endless new names
             said = self._spoken[text] = spoken_text(text, self.lexicon)
         return said
 
