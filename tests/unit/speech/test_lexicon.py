@@ -145,3 +145,21 @@ def test_one_surname_entry_marks_every_form_and_explicit_entries_win() -> None:
     assert lexicon.apply("Ильиной, Ильину, ИЛЬИН, Ильина-Петрова") == (
         "Ильино+й, И+льину, ИЛЬИ+Н, Ильина+-Петрова"
     )
+
+
+def test_yo_restores_the_stress_mis_leave_out() -> None:
+    lexicon = Lexicon(stress={"Семенова": "Семёнова"})
+    assert lexicon.apply("Семеновой, СЕМЕНОВ, Семёнову") == "Семёновой, СЕМЁНОВ, Семёнову"
+
+
+def test_phrases_match_e_and_yo_alike() -> None:
+    lexicon = Lexicon(phrases={"Прием терапевта": "приём у терапевта"})
+    assert (
+        lexicon.apply("Приём терапевта, ПРИЕМ ТЕРАПЕВТА") == "приём у терапевта, приём у терапевта"
+    )
+
+
+def test_yo_entry_must_still_be_the_same_word(tmp_path: Path) -> None:
+    path = write(tmp_path, "stress:\n  Семенова: Семёнов\n")
+    with pytest.raises(LexiconError, match="spells a different word"):
+        Lexicon.load(path)
