@@ -6,7 +6,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dozvon.speech.tts.audio import SAMPLE_RATE, from_pcm, wav_bytes
+from dozvon.speech.tts.audio import (
+    SAMPLE_RATE,
+    SPEECH_LEVEL_DBFS,
+    active_level_dbfs,
+    from_pcm,
+    wav_bytes,
+)
 from dozvon.speech.tts.base import SynthesisError, Synthesizer
 from dozvon.speech.tts.espeak import EspeakSynthesizer, move_stress
 from dozvon.speech.tts.registry import create_engine
@@ -104,3 +110,8 @@ def test_cloud_engine_plugs_in_through_an_entry_point(
     engine = create_engine("cloud", "ru+f2")
     assert (engine.engine, engine.voice) == ("cloud", "ru+f2")
     assert len(engine.synthesize("облако")) > 1000
+
+
+def test_recordings_are_matched_to_the_level_espeak_speaks_at(espeak: EspeakSynthesizer) -> None:
+    level = active_level_dbfs(from_pcm(espeak.synthesize("Для подтверждения нажмите один.")))
+    assert level == pytest.approx(SPEECH_LEVEL_DBFS, abs=2.0)
