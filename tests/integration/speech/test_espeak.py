@@ -1,4 +1,5 @@
 import asyncio
+import logging
 import wave
 from io import BytesIO
 from pathlib import Path
@@ -72,9 +73,15 @@ def test_move_stress_refuses_what_does_not_align(phonemes: str, marked: str) -> 
     assert move_stress(phonemes, marked) is None
 
 
-def test_unalignable_stress_is_said_unmarked(espeak: EspeakSynthesizer) -> None:
-    """Latin letters have no Russian vowels to align with: the word is spoken, not dropped."""
-    assert len(espeak.synthesize("Smi+th")) > 1000
+def test_unalignable_stress_is_said_unmarked(
+    espeak: EspeakSynthesizer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Latin letters have no Russian vowels to align with: the word is spoken, not dropped, and
+    the warning names it by its initial only (it may be a patient's surname)."""
+    with caplog.at_level(logging.INFO, logger="dozvon.speech.tts.espeak"):
+        assert len(espeak.synthesize("Smi+th")) > 1000
+    (warning,) = caplog.records
+    assert "S." in warning.getMessage() and "Smith" not in warning.getMessage()
 
 
 def test_missing_executable_is_named() -> None:
