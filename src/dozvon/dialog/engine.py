@@ -77,10 +77,12 @@ async def run_scenario(
     context = template_context(data, conversation.channel.value, scenario.header.options)
     require(context, scenario.header.requires)
     _try_texts(scenario, context)
-    if http is not None:
-        return await _Run(scenario, conversation, context, resolve, http).run()
-    async with httpx.AsyncClient(follow_redirects=False) as client:
-        return await _Run(scenario, conversation, context, resolve, client).run()
+    run = _Run(scenario, conversation, context, resolve, http)
+    try:
+        return await run.run()
+    finally:
+        if http is None and run.http is not None:
+            await run.http.aclose()
 
 
 class _Run:
@@ -90,7 +92,7 @@ class _Run:
         conversation: Conversation,
         context: dict[str, Any],
         resolve: Resolver | None,
-        http: httpx.AsyncClient,
+        http: httpx.AsyncClient | None,
     ) -> None:
         self.scenario = scenario
         self.line = conversation
@@ -271,6 +273,9 @@ class _Run:
             return self._api_failed(spec, shown, f"заголовок {unsendable[0]}: только ASCII")
         body = self._text(spec.body).encode() if spec.body is not None else None
         payload = _render_json(spec.json_body, self._text) if spec.json_body is not None else None
+        if self.http is None:
+            # Made on first use: creating a client (its TLS context) costs more than a dialog.
+            self.http = httpx.AsyncClient(follow_redirects=False)
         try:
             response = await self.http.request(
                 spec.method, url, headers=headers, content=body, json=payload, timeout=spec.timeout
