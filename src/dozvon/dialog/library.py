@@ -44,8 +44,9 @@ def resolver_near(scenario: Scenario) -> Resolver:
     """`continue_with` looks beside the scenario's own file first, then among the built-ins."""
 
     def resolve(name: str) -> Scenario:
-        if scenario.base_dir is not None:
-            sibling = scenario.base_dir / f"{name}.yaml"
+        base = scenario.base_dir
+        if base is not None and base.resolve() != builtin_dir().resolve():
+            sibling = base / f"{name}.yaml"
             if sibling.is_file():
                 return load_file(sibling)
         return builtin(name)
