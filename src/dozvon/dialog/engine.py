@@ -29,7 +29,13 @@ from dozvon.dialog.conversation import (
     KeyChoice,
     Prompt,
 )
-from dozvon.dialog.errors import DataError, NotAllowed, ScenarioError, TemplateFailure
+from dozvon.dialog.errors import (
+    DataError,
+    NotAllowed,
+    ScenarioError,
+    ScenarioErrors,
+    TemplateFailure,
+)
 from dozvon.dialog.loader import Scenario
 from dozvon.dialog.templates import Template
 
@@ -118,7 +124,7 @@ class _Run:
             self.outcome = self.outcome or Outcome.HUNG_UP
         except TemplateFailure as exc:
             self._fail(f"шаблон: {exc}")
-        except ScenarioError as exc:
+        except (ScenarioError, ScenarioErrors) as exc:
             self._fail(str(exc))
         else:
             if transferred:

@@ -200,3 +200,17 @@ async def test_data_the_texts_cannot_say_is_refused_before_the_call() -> None:
     data = make_data("appointments.0.doctor.specialty=звездочёт")
     with pytest.raises(DataError, match=r"шаг 3: данные не подходят: .*звездочёт"):
         await play("confirm", data=data)
+
+
+async def test_continue_with_a_missing_scenario_ends_uncertain() -> None:
+    scenario = scenario_from(
+        HEAD + "  - ask: {prompt: 'Нажмите 1', keys: '1'}\n  - set_outcome: declined\n"
+        "  - continue_with: {scenario: nowhere_to_be_found}\n"
+    )
+    played = await play(scenario, "1")
+    assert played.result.outcome is Outcome.DECLINED
+    assert "nowhere_to_be_found" in played.result.evidence.notes["error"]
+    scenario = scenario_from(HEAD + "  - continue_with: {scenario: confirm, label: nowhere}\n")
+    played = await play(scenario)
+    assert played.result.outcome is Outcome.UNCERTAIN
+    assert "нет метки «nowhere»" in played.result.evidence.notes["error"]
