@@ -214,3 +214,46 @@ async def test_continue_with_a_missing_scenario_ends_uncertain() -> None:
     played = await play(scenario)
     assert played.result.outcome is Outcome.UNCERTAIN
     assert "нет метки «nowhere»" in played.result.evidence.notes["error"]
+
+
+async def test_a_task_bundled_by_core_runs_with_all_its_visits() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from dozvon.core.appointment import Appointment, Branch, Doctor, Patient
+    from dozvon.core.task import bundle_tasks
+    from dozvon.dialog.context import Clinic, DialogData
+
+    zone = ZoneInfo("Asia/Yekaterinburg")
+    patient = Patient("Петров Сергей Иванович", ("+73432000000",))
+    branch = Branch("Центр", "улица Мира, дом 1", "+73432000001")
+    visits = [
+        Appointment(
+            "A",
+            "mis",
+            patient,
+            datetime(2026, 11, 27, 9, 0, tzinfo=zone),
+            Doctor("Орлова Анна Павловна", "терапевт"),
+            branch=branch,
+        ),
+        Appointment(
+            "B",
+            "mis",
+            patient,
+            datetime(2026, 11, 27, 12, 0, tzinfo=zone),
+            Doctor("Киселёв Олег Петрович", "хирург"),
+            branch=branch,
+        ),
+    ]
+    [task] = bundle_tasks(visits)
+    data = DialogData.for_task(task, Clinic("Здоровье"))
+    played = await play("confirm", "11", data)
+    assert played.result.outcome is Outcome.CONFIRMED
+    assert "Это Сергей Иванович?" in played.said
+    assert "к врачу-терапевту Орловой Анне Павловне" in played.said
+    assert "в девять часов" in played.said and "в двенадцать часов" in played.said
+
+
+async def test_the_same_scenario_runs_on_a_text_channel() -> None:
+    played = await play("confirm", "11", channel=Channel.TELEGRAM)
+    assert played.result.outcome is Outcome.CONFIRMED
