@@ -257,3 +257,25 @@ async def test_a_task_bundled_by_core_runs_with_all_its_visits() -> None:
 async def test_the_same_scenario_runs_on_a_text_channel() -> None:
     played = await play("confirm", "11", channel=Channel.TELEGRAM)
     assert played.result.outcome is Outcome.CONFIRMED
+
+
+async def test_recorded_prompt_is_passed_with_its_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from dozvon.dialog.conversation import Prompt
+    from dozvon.dialog.engine import run_scenario
+    from dozvon.dialog.scripted import ScriptedConversation
+
+    (tmp_path / "hello.wav").write_bytes(b"RIFF")
+    scenario = scenario_from(
+        HEAD + "  - say: {file: hello.wav, text: Здравствуйте!}\n  - set_outcome: message_left\n",
+        tmp_path,
+    )
+    prompts: list[Prompt] = []
+
+    class Capturing(ScriptedConversation):
+        async def say(self, prompt: Prompt) -> None:
+            prompts.append(prompt)
+            await super().say(prompt)
+
+    result = await run_scenario(scenario, Capturing(), make_data())
+    assert result.outcome is Outcome.MESSAGE_LEFT
+    assert prompts == [Prompt("Здравствуйте!", tmp_path / "hello.wav")]
