@@ -149,11 +149,7 @@ class _Run:
         pc = 0
         budget = self.scenario.header.max_steps
         while 0 <= pc < len(self.scenario.steps):
-            machine = self.scenario.header.on_answering_machine
-            if machine and not self.machine_handled and self.line.answering_machine_detected:
-                self.machine_handled = True
-                self._event("machine", "автоответчик")
-                pc = self.scenario.labels[machine]
+            pc = self._machine_jump(pc)
             if budget == 0:
                 self._fail(f"превышен лимит шагов ({self.scenario.header.max_steps}): цикл?")
                 return False
@@ -193,6 +189,15 @@ class _Run:
                 return self._continue_with(spec)
         return following
 
+    def _machine_jump(self, otherwise: int) -> int:
+        """Detection may finish a few seconds into the call: switch to the machine's branch once."""
+        machine = self.scenario.header.on_answering_machine
+        if machine is None or self.machine_handled or not self.line.answering_machine_detected:
+            return otherwise
+        self.machine_handled = True
+        self._event("machine", "автоответчик")
+        return self.scenario.labels[machine]
+
     def _jump(self, label: str | None, otherwise: int) -> int:
         if label is None:
             return otherwise
@@ -218,6 +223,9 @@ class _Run:
             if answer.status is AnswerStatus.OK:
                 break
             self._event(answer.status.value, "тишина" if not answer.keys else answer.value)
+            machine = self._machine_jump(_END)
+            if machine != _END:
+                return machine
             if attempt < spec.repeats:
                 retry = (
                     spec.silence_text

@@ -279,3 +279,18 @@ async def test_recorded_prompt_is_passed_with_its_file(tmp_path) -> None:  # typ
     result = await run_scenario(scenario, Capturing(), make_data())
     assert result.outcome is Outcome.MESSAGE_LEFT
     assert prompts == [Prompt("Здравствуйте!", tmp_path / "hello.wav")]
+
+
+async def test_machine_detected_during_a_question_stops_the_repeats() -> None:
+    from dozvon.dialog.engine import run_scenario
+    from dozvon.dialog.scripted import ScriptedConversation
+
+    class DetectedWhileAsking(ScriptedConversation):
+        @property
+        def answering_machine_detected(self) -> bool:
+            return self.clock > 8.0
+
+    line = DetectedWhileAsking("")
+    result = await run_scenario(builtin("confirm"), line, make_data())
+    assert result.outcome is Outcome.MESSAGE_LEFT
+    assert [s.kind for s in line.transcript] == ["say", "ask", "silence", "message"]
