@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from dozvon.core.outcome import Evidence, HangupBy, Outcome
+from dozvon.core.outcome import Channel, Evidence, HangupBy, Outcome
 from dozvon.core.rules.consent import may_use_channel
 from dozvon.dialog import schema
 from dozvon.dialog.context import DialogData, require, template_context
@@ -36,12 +36,12 @@ from dozvon.dialog.errors import (
     ScenarioErrors,
     TemplateFailure,
 )
-from dozvon.dialog.loader import Scenario
+from dozvon.dialog.library import resolver_near
+from dozvon.dialog.loader import Resolver, Scenario
 from dozvon.dialog.templates import Template
 
 log = logging.getLogger(__name__)
 
-Resolver = Callable[[str], Scenario]
 MAX_RESPONSE_BYTES = 256 * 1024
 _END = -1
 
@@ -74,21 +74,32 @@ async def run_scenario(
     resolve: Resolver | None = None,
     http: httpx.AsyncClient | None = None,
 ) -> DialogResult:
-    """Raises `NotAllowed` or `DataError` before saying a word when the call must not happen."""
-    patient = data.the_patient
-    if patient is not None:
-        refusal = may_use_channel(scenario.header.purpose, conversation.channel, patient)
-        if refusal:
-            raise NotAllowed(f"сценарий «{scenario.name}» не разрешён: {refusal}")
-    context = template_context(data, conversation.channel.value, scenario.header.options)
-    require(context, scenario.header.requires)
-    _try_texts(scenario, context)
-    run = _Run(scenario, conversation, context, resolve, http)
+    """Raises `NotAllowed` or `DataError` before saying a word when the call must not happen.
+
+    `continue_with` finds other scenarios with `resolve`, by default beside the scenario's file
+    and among the built-ins."""
+    context = check_before_call(scenario, data, conversation.channel)
+    run = _Run(scenario, conversation, context, resolve or resolver_near(scenario), http)
     try:
         return await run.run()
     finally:
         if http is None and run.http is not None:
             await run.http.aclose()
+
+
+def check_before_call(scenario: Scenario, data: DialogData, channel: Channel) -> dict[str, Any]:
+    """Everything that can refuse a dialog without a line: call it before dialling, so a refused
+    task never rings a phone. Raises `NotAllowed` (consent, 38-FZ) or `DataError` (a required
+    field missing, a text the data cannot fill). Returns the template context."""
+    patient = data.the_patient
+    if patient is not None:
+        refusal = may_use_channel(scenario.header.purpose, channel, patient)
+        if refusal:
+            raise NotAllowed(f"сценарий «{scenario.name}» не разрешён: {refusal}")
+    context = template_context(data, channel.value, scenario.header.options)
+    require(context, scenario.header.requires)
+    _try_texts(scenario, context)
+    return context
 
 
 class _Run:

@@ -6,9 +6,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from dozvon.dialog.engine import Resolver
 from dozvon.dialog.errors import ScenarioError, ScenarioErrors
-from dozvon.dialog.loader import Scenario, load_file
+from dozvon.dialog.loader import Resolver, Scenario, load_file
 from dozvon.dialog.schema import ContinueWith
 
 _PACKAGE = "dozvon.dialog.scenarios"

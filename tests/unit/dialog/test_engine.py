@@ -294,3 +294,29 @@ async def test_machine_detected_during_a_question_stops_the_repeats() -> None:
     result = await run_scenario(builtin("confirm"), line, make_data())
     assert result.outcome is Outcome.MESSAGE_LEFT
     assert [s.kind for s in line.transcript] == ["say", "ask", "silence", "message"]
+
+
+async def test_continue_with_finds_builtins_without_a_resolver(mis) -> None:  # type: ignore[no-untyped-def]
+    from dozvon.dialog.engine import run_scenario
+    from dozvon.dialog.scripted import ScriptedConversation
+
+    data = make_data("options.reschedule_inline=true", f"options.api_base={mis.url}")
+    result = await run_scenario(builtin("confirm"), ScriptedConversation("1321"), data)
+    assert result.outcome is Outcome.CONFIRMED
+
+
+def test_check_before_call_refuses_without_a_line() -> None:
+    from dozvon.dialog.engine import check_before_call
+
+    context = check_before_call(builtin("confirm"), make_data(), Channel.VOICE)
+    assert context["patient"]["name"] == "Иванова Мария Петровна"
+    with pytest.raises(NotAllowed):
+        check_before_call(
+            builtin("confirm"), make_data("patient.robot_call_consent=false"), Channel.VOICE
+        )
+    with pytest.raises(DataError, match=r"звездочёт"):
+        check_before_call(
+            builtin("confirm"),
+            make_data("appointments.0.doctor.specialty=звездочёт"),
+            Channel.VOICE,
+        )
