@@ -28,7 +28,6 @@ class InterfaceConnector:
     """Open with `async with` (or call `aclose`): it holds a connection pool to the MIS."""
 
     Config: ClassVar[type[BaseModel]]
-    http: MisHttp | None = None
 
     def __init__(self, mis: MisConfig) -> None:
         self.mis = mis
@@ -43,8 +42,9 @@ class InterfaceConnector:
         await self.aclose()
 
     async def aclose(self) -> None:
-        if self.http is not None:
-            await self.http.aclose()
+        http = getattr(self, "http", None)
+        if isinstance(http, MisHttp):
+            await http.aclose()
 
     def pages_of_rows(self, window: Window) -> AsyncIterator[list[RawRow]]:
         raise NotImplementedError
