@@ -151,9 +151,9 @@ def register(app: typer.Typer) -> None:
         """Прочитать список приёмов из МИС / read the worklist from the MIS."""
         settings, mis = _load(config)
         window = visit_window(day, settings.clinic.timezone)
-        connector = open_connector(mis)
 
         async def run() -> SyncSummary:
+            connector = open_connector(mis)  # may fail on a missing secret: reported below
             try:
                 if dry_run:
                     summary, _ = await read_worklist(connector, window, settings.clinic.timezone)
@@ -180,9 +180,9 @@ def register(app: typer.Typer) -> None:
         """Проверить связь и оба запроса, ничего не меняя / check connection and both statements."""
         settings, mis = _load(config)
         window = visit_window(day, settings.clinic.timezone)
-        connector = open_connector(mis)
 
         async def run() -> list[str]:
+            connector = open_connector(mis)  # may fail on a missing secret: reported below
             try:
                 return await connector.check(window)
             finally:

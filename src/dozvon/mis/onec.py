@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any, Literal
 
 import httpx
@@ -60,7 +61,7 @@ class OneCConfig(BaseModel):
     timeout: float = 60.0
 
 
-def odata_datetime(moment: Any) -> str:
+def odata_datetime(moment: datetime) -> str:
     return "datetime'" + moment.strftime("%Y-%m-%dT%H:%M:%S") + "'"
 
 

@@ -119,6 +119,7 @@ class XmlGatewayConnector(InterfaceConnector):
         self.columns = {name: _xpath(path, ns) for name, path in config.columns.items()}
         self.error_path = _xpath(config.error, ns) if config.error else None
         transport = config.transport
+        self.http: MisHttp | None = None
         if isinstance(transport, HttpTransport):
             if config.request is None:
                 raise MisError(f"{mis.name}: для HTTP нужен шаблон запроса (request)")
@@ -196,9 +197,8 @@ class XmlGatewayConnector(InterfaceConnector):
             return
         name = SAFE_NAME.sub("_", f"result-{record.appointment_id}-{record.attempt}") + ".xml"
         transport.outbox.mkdir(parents=True, exist_ok=True)
-        await asyncio.to_thread(
-            replace_atomically,
-            transport.outbox / name,
-            lambda temp: temp.write_bytes(document),
-            self.name,
-        )
+
+        def put(temp: Path) -> None:
+            temp.write_bytes(document)
+
+        await asyncio.to_thread(replace_atomically, transport.outbox / name, put, self.name)
