@@ -35,7 +35,7 @@ class SipConversation:
         self.tts = tts
         self._answered_at = time.monotonic()
         self._keys: asyncio.Queue[KeyPress] = asyncio.Queue()
-        self._playing = False
+        self._interruptible = False
         self._amd = AnsweringMachineDetector(call_id=call.call_id) if detect_machine else None
         self._beep = BeepDetector()
         self._beep_heard = asyncio.Event()
@@ -56,9 +56,7 @@ class SipConversation:
         return time.monotonic() - self._answered_at
 
     def _on_digit(self, digit: str) -> None:
-        self._keys.put_nowait(KeyPress(digit, self.elapsed(), during_prompt=self._playing))
-        if self._playing:
-            self.call.media.stop_playback()  # barge-in: a key cuts the prompt short
+        self._keys.put_nowait(KeyPress(digit, self.elapsed(), during_prompt=self._interruptible))
 
     def _on_audio(self, frame: bytes) -> None:
         if self._amd is not None and self._amd.result is None:
@@ -75,14 +73,15 @@ class SipConversation:
             return load_wav(prompt.audio)
         return await self.tts.synthesize_async(prompt.text)
 
-    async def _play(self, prompt: Prompt) -> None:
+    async def _play(self, prompt: Prompt, interruptible: bool = False) -> None:
+        """A key cuts a question short; statements (the visit's time and place) play whole."""
         self._check()
         pcm = await self._audio(prompt)
-        self._playing = True
+        self._interruptible = interruptible
         try:
-            await self.call.play(pcm)
+            await self.call.play(pcm, barge_in=interruptible)
         finally:
-            self._playing = False
+            self._interruptible = False
         self._check()
 
     async def say(self, prompt: Prompt) -> None:
@@ -91,7 +90,7 @@ class SipConversation:
     async def ask(self, prompt: Prompt, expect: Expect, timeout: float) -> Answer:
         while not self._keys.empty():  # keys from before this question answer nothing
             self._keys.get_nowait()
-        await self._play(prompt)
+        await self._play(prompt, interruptible=True)
         keys: list[KeyPress] = []
         typed = ""
         while not expect.is_complete(typed):
