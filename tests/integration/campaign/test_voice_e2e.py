@@ -1,15 +1,18 @@
-"""End to end over real SIP: MariaDB as the MIS, sipp callees that answer and press 1, 2 or 3,
-are busy, do not answer, or are an answering machine with a beep; the built-in `confirm`
-scenario; the outcomes must land in the MariaDB table."""
+"""End to end over real SIP: MariaDB as the MIS; sipp callees that answer and press 1, 2 or 3,
+are busy, do not answer, or are an answering machine with a beep; a baresip softphone whose keys
+are pressed through its control port; the built-in `confirm` scenario. The outcomes must land in
+the MariaDB table."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import shutil
 import subprocess
 from collections.abc import AsyncIterator, Iterator
-from datetime import time
+from datetime import time as clock_time
 from pathlib import Path
+from time import sleep as pause
 
 import pytest
 
@@ -28,7 +31,8 @@ from dozvon.sip.rtp_media import EngineMedia
 from dozvon.sip.ua import UaConfig, UserAgent
 from dozvon.speech.tts.registry import create_engine
 from dozvon.store import Store, upgrade
-from tests.integration.sip.conftest import free_port, stop_process, wait_for_port
+from tests.integration.sip.conftest import free_port, stop_process, wait_for_port, with_fresh_ports
+from tests.integration.sip.test_softphones import Softphone, start_baresip
 
 from .conftest import Clinic, tomorrow_moscow
 
@@ -132,8 +136,35 @@ async def voice_ua() -> AsyncIterator[UserAgent]:
         await engine.stop()
 
 
+@pytest.fixture
+def baresip(tmp_path: Path) -> Iterator[Softphone]:
+    """A real softphone that answers by itself; the test presses its keys over ctrl_tcp."""
+    home = tmp_path / "baresip"
+    home.mkdir()
+    phone = with_fresh_ports(lambda: start_baresip(home))
+    # What the patient says on answering: "Алло?", then silence for the rest of the call
+    # (aufile reads it at each call; baresip hangs up when the file ends).
+    subprocess.run(
+        ["sox", str(spoken("Алло?", home / "hello.wav")), "-r", "8000", "-c", "1", "-b", "16",
+         str(home / "prompt.wav"), "pad", "0.3", "60"],
+        check=True,
+    )  # fmt: skip
+    try:
+        yield phone
+    finally:
+        stop_process(phone.process)
+
+
+def answer_like_a_patient(phone: Softphone, identity_s: float, menu_key: str) -> None:
+    phone.wait_established(timeout=30)
+    pause(identity_s)
+    phone.press("1")
+    pause(7)
+    phone.press(menu_key)
+
+
 async def test_outcomes_of_real_calls_land_in_mariadb(
-    clinic: Clinic, callees: Callees, voice_ua: UserAgent, tmp_path: Path
+    clinic: Clinic, callees: Callees, baresip: Softphone, voice_ua: UserAgent, tmp_path: Path
 ) -> None:
     tts = create_engine("espeak-ng", "ru")
     greeting = f"Здравствуйте! Это автоматический помощник клиники «{CLINIC_NAME}»."
@@ -165,19 +196,24 @@ async def test_outcomes_of_real_calls_land_in_mariadb(
         "silent": callees.start(SIPP_SCENARIOS / "uas_ring_forever.xml"),
         "machine": callees.start(PEERS / "uas_machine.xml", audio=str(machine)),
     }
-    patients = list(ports)
+    patients = [*ports, "softphone"]
     visits = [
         (i + 1, name, f"8 916 000-00-{i + 1:02d}", tomorrow_moscow(10 + i, 30))
         for i, name in enumerate(
             ["Иванова Мария Петровна", "Петров Иван Сергеевич", "Сидорова Анна Ильинична",
-             "Кузнецов Олег Петрович", "Смирнова Ольга Викторовна", "Попов Павел Андреевич"]
+             "Кузнецов Олег Петрович", "Смирнова Ольга Викторовна", "Попов Павел Андреевич",
+             "Волкова Елена Сергеевна"]
         )
     ]  # fmt: skip
     clinic.fill(visits)
     route = {
         normalize_phone(phone): f"sip:{patients[i]}@127.0.0.1:{ports[patients[i]]}"
-        for i, (_, _, phone, _) in enumerate(visits)
+        for i, (_, _, phone, _) in enumerate(visits[:-1])
     }
+    route[normalize_phone(visits[-1][2])] = baresip.uri
+    presses = asyncio.create_task(
+        asyncio.to_thread(answer_like_a_patient, baresip, greeting_ms / 1000 + 2.5, "2")
+    )
 
     store = Store(f"sqlite:///{tmp_path / 'dozvon.sqlite'}")
     upgrade(store.engine)
@@ -191,7 +227,7 @@ async def test_outcomes_of_real_calls_land_in_mariadb(
         connector,
         {
             "confirm": CampaignSpec(
-                "confirm", builtin("confirm"), hours=CallingHours(time(0), time(23, 59))
+                "confirm", builtin("confirm"), hours=CallingHours(clock_time(0), clock_time(23, 59))
             )
         },
         {Channel.VOICE: voice},
@@ -199,6 +235,7 @@ async def test_outcomes_of_real_calls_land_in_mariadb(
     )
     try:
         summary = await runner.run_once(flush_seconds=10)
+        await presses
     finally:
         await connector.aclose()
         store.dispose()
@@ -212,4 +249,5 @@ async def test_outcomes_of_real_calls_land_in_mariadb(
         "4": Outcome.BUSY.value,
         "5": Outcome.NO_ANSWER.value,
         "6": Outcome.MESSAGE_LEFT.value,
+        "7": Outcome.DECLINED.value,
     }
