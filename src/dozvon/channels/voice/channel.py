@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from dozvon.channels.base import AttemptResult
@@ -41,7 +42,7 @@ class VoiceChannel:
         *,
         caller_id: str | None = None,
         ring_timeout: float = 30.0,
-        target_format: str = "{phone}",
+        route: Callable[[str], str] | None = None,
     ) -> None:
         self.ua = ua
         self.voice = voice
@@ -49,15 +50,14 @@ class VoiceChannel:
         self.clinic = clinic
         self.caller_id = caller_id
         self.ring_timeout = ring_timeout
-        self.target_format = target_format
-        """How a number becomes a SIP target: "{phone}" through the trunk, or a full URI."""
+        self.route = route or (lambda phone: phone)
+        """A number → the SIP target: by default the number itself, sent through the trunk."""
 
     async def attempt(
         self, task: Task, scenario: Any, *, phone: str, attempt_no: int
     ) -> AttemptResult:
         assert isinstance(scenario, Scenario)
-        target = self.target_format.format(phone=phone, digits=phone.lstrip("+"))
-        call = await self.ua.dial(target, self.caller_id, self.ring_timeout)
+        call = await self.ua.dial(self.route(phone), self.caller_id, self.ring_timeout)
         # Listening starts before the answer: a patient's «Алло?» comes in the first frames,
         # and answering-machine detection that misses it hears only silence (a machine).
         conversation = SipConversation(call, self.voice)
