@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import httpx
 
@@ -77,7 +77,8 @@ class Secrets:
             ],
             safe="*[]$:,'()",
         )
-        return self.mask(urlunsplit((parts.scheme, netloc, parts.path, query, "")))
+        path = unquote(parts.path)  # Cyrillic 1C object names stay readable
+        return self.mask(urlunsplit((parts.scheme, netloc, path, query, "")))
 
 
 class RateLimiter:
@@ -198,11 +199,10 @@ class MisHttp:
         text = f"{self.system}: {self.describe(method, url)}: {self.secrets.mask(reason)}"
         return MisHttpError(text, status=status, body=body)
 
-    async def request(
-        self, method: str, url: str | httpx.URL, **kwargs: Any
-    ) -> httpx.Response:
+    async def request(self, method: str, url: str | httpx.URL, **kwargs: Any) -> httpx.Response:
         """Send with rate limiting and bounded retries; a final failure is a `MisHttpError`."""
         client = self.client()
+        self._same_origin(method, url)
         for attempt in range(1, self.retry.attempts + 1):
             await self.limiter.acquire()
             try:
@@ -230,6 +230,15 @@ class MisHttp:
                 continue
             return response
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _same_origin(self, method: str, url: str | httpx.URL) -> None:
+        """A next link from the answer must not carry our credentials to another server."""
+        target = httpx.URL(str(url))
+        if not self.base_url or not target.is_absolute_url:
+            return
+        base = httpx.URL(self.base_url)
+        if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
+            raise self.error(method, url, "ссылка из ответа ведёт на другой сервер: не идём")
 
     def _is_transient(self, response: httpx.Response) -> bool:
         if self.transient is not None:
@@ -333,9 +342,7 @@ class PageGuard:
         """Call with each page's records: the same records twice means paging is ignored."""
         if not items:
             return
-        digest = hashlib.sha256(
-            json.dumps(items, sort_keys=True, default=str).encode()
-        ).hexdigest()
+        digest = hashlib.sha256(json.dumps(items, sort_keys=True, default=str).encode()).hexdigest()
         if digest in self._pages:
             raise self.http.error(
                 method, url, "сервер вернул те же записи ещё раз: постраничная выдача зациклилась"

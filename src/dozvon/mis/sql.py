@@ -96,7 +96,7 @@ class SqlConnector(RowConnector):
 
     async def _ready(self) -> None:
         """Open the SSH tunnel first, if any, and point the URL at its local end."""
-        if self._tunnel is not None and self._engine is None:
+        if self._tunnel is not None and not self._tunnel.is_open:
             host, port = await self._tunnel.open(
                 self._url.host or "127.0.0.1", self._url.port, self._url.get_backend_name()
             )

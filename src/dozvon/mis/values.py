@@ -155,11 +155,12 @@ class SafeTemplate:
             out.append(literal)
             if name is not None:
                 value = values.get(name)
-                out.append(_render_value(value))
+                out.append(display_text(value))
         return " ".join("".join(out).split())
 
 
-def _render_value(value: object) -> str:
+def display_text(value: object) -> str:
+    """How a value reads in a file cell or a message: Russian date order, no seconds."""
     if isinstance(value, datetime):
         return value.strftime("%d.%m.%Y %H:%M")
     if isinstance(value, date):

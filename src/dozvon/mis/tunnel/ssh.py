@@ -44,6 +44,10 @@ class SshTunnel:
         self._conn: asyncssh.SSHClientConnection | None = None
         self._listener: asyncssh.SSHListener | None = None
 
+    @property
+    def is_open(self) -> bool:
+        return self._listener is not None
+
     async def open(self, db_host: str, db_port: int | None, backend: str = "") -> tuple[str, int]:
         """Connect and forward; returns the local (host, port) to give the driver instead."""
         cfg = self.config
