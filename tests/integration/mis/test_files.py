@@ -10,12 +10,11 @@ from typing import Any
 import dbf
 import openpyxl
 import pytest
-from pydantic import ValidationError
 
 from dozvon.core.appointment import Appointment
 from dozvon.core.outcome import Evidence, Outcome
 from dozvon.mis.base import MisError, OutcomeRecord, RowError
-from dozvon.mis.config import load, open_connector
+from dozvon.mis.config import MisConfigError, load, open_connector
 from dozvon.mis.files.csvfile import decode, detect_delimiter
 from dozvon.mis.files.dbffile import guess_codepage
 from dozvon.mis.source import Connector
@@ -243,7 +242,7 @@ async def test_excel_hostile_input(tmp_path: Path) -> None:
     appts, errors = await split(open_file({"kind": "excel", "path": str(bad)}))
     assert [a.external_id for a in appts] == ["101"]
     assert [(e.row, e.field) for e in errors] == [(3, "ID"), (4, "ТЕЛЕФОН")]
-    with pytest.raises(ValidationError, match="separate"):
+    with pytest.raises(MisConfigError, match="separate"):
         load(file_config({"kind": "excel", "path": str(tmp_path / "w.ods")}))
 
 
@@ -324,7 +323,7 @@ async def test_access_errors_come_from_the_real_mdb_export(tmp_path: Path) -> No
     fake.write_bytes(b"")
     _, errors = await split(open_file(source))
     assert len(errors) == 1 and "пуст" in errors[0].message
-    with pytest.raises(ValidationError):
+    with pytest.raises(MisConfigError, match="results"):
         load(file_config({**source, "results": "in_place"}))
     conn = open_file(source)
     with pytest.raises(MisError, match="отключена"):
