@@ -11,9 +11,8 @@ from dozvon.speech.lexicon import Lexicon, LexiconError
 from dozvon.speech.text import spoken_text
 from dozvon.speech.tts.audio import write_wav
 from dozvon.speech.tts.base import SynthesisError
-from dozvon.speech.tts.cache import AudioCache
-from dozvon.speech.tts.prompts import PromptError, PromptLibrary
-from dozvon.speech.tts.registry import DEFAULT_ENGINE, create_engine
+from dozvon.speech.tts.prompts import PromptError
+from dozvon.speech.tts.registry import DEFAULT_ENGINE
 from dozvon.speech.voice import Voice
 
 
@@ -53,11 +52,8 @@ def register(app: typer.Typer) -> None:
             if text_only or out is None:
                 typer.echo(spoken_text(text, loaded))
                 return
-            speaker = Voice(
-                create_engine(engine, voice),
-                loaded,
-                AudioCache(cache) if cache else None,
-                PromptLibrary(prompts) if prompts else None,
+            speaker = Voice.create(
+                engine, voice, cache_dir=cache, lexicon_file=lexicon, prompts_dir=prompts
             )
             write_wav(out, speaker.say(text))
         except (LexiconError, PromptError, SynthesisError, ValueError) as exc:

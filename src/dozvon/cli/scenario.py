@@ -1,4 +1,4 @@
-"""`dozvon simulate`, `dozvon scenario list`, `dozvon scenario check`: scenarios without a phone line."""
+"""`dozvon simulate`, `dozvon scenario list|check`: scenarios without a phone line."""
 
 from __future__ import annotations
 
@@ -70,7 +70,9 @@ def simulate(
             "--keys", help="клавиши по порядку, _ — тишина, h — положить трубку / scripted keys"
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="итог в JSON / print the outcome as JSON")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="итог в JSON / print the outcome as JSON")
+    ] = False,
     machine: Annotated[
         bool, typer.Option("--machine", help="ответил автоответчик / an answering machine answers")
     ] = False,

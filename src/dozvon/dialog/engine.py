@@ -6,6 +6,7 @@ accepted right after a valid answer, so silence or a scenario bug never reads as
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -28,7 +29,7 @@ from dozvon.dialog.conversation import (
     KeyChoice,
     Prompt,
 )
-from dozvon.dialog.errors import NotAllowed, ScenarioError, TemplateFailure
+from dozvon.dialog.errors import DataError, NotAllowed, ScenarioError, TemplateFailure
 from dozvon.dialog.loader import Scenario
 from dozvon.dialog.templates import Template
 
@@ -75,6 +76,7 @@ async def run_scenario(
             raise NotAllowed(f"сценарий «{scenario.name}» не разрешён: {refusal}")
     context = template_context(data, conversation.channel.value, scenario.header.options)
     require(context, scenario.header.requires)
+    _try_texts(scenario, context)
     if http is not None:
         return await _Run(scenario, conversation, context, resolve, http).run()
     async with httpx.AsyncClient(follow_redirects=False) as client:
@@ -125,13 +127,13 @@ class _Run:
             await self._hangup()
         outcome = self.outcome or Outcome.UNCERTAIN
         self._event("outcome", outcome.value)
-        return DialogResult(outcome, self._evidence(hangup_by), tuple(self.events), dict(self.answers))
+        return DialogResult(
+            outcome, self._evidence(hangup_by), tuple(self.events), dict(self.answers)
+        )
 
     async def _hangup(self) -> None:
-        try:
+        with contextlib.suppress(CallerHungUp):
             await self.line.hangup()
-        except CallerHungUp:
-            pass
         self._event("hangup", "робот завершил разговор")
 
     async def _steps(self) -> bool:
@@ -209,7 +211,11 @@ class _Run:
                 break
             self._event(answer.status.value, "тишина" if not answer.keys else answer.value)
             if attempt < spec.repeats:
-                retry = spec.silence_text if answer.status is AnswerStatus.TIMEOUT else spec.invalid_text
+                retry = (
+                    spec.silence_text
+                    if answer.status is AnswerStatus.TIMEOUT
+                    else spec.invalid_text
+                )
                 await self._say(retry)
         self.last_answer_ok = answer.status is AnswerStatus.OK
         if self.last_answer_ok:
@@ -259,9 +265,12 @@ class _Run:
     async def _call_api(self, spec: schema.CallApiSpec) -> bool:
         url = self._text(spec.url)
         headers = {name: self._text(value) for name, value in spec.headers.items()}
+        shown = f"{spec.method} {httpx.URL(url).copy_with(query=None)}"
+        unsendable = [name for name, value in headers.items() if not value.isascii()]
+        if unsendable:
+            return self._api_failed(spec, shown, f"заголовок {unsendable[0]}: только ASCII")
         body = self._text(spec.body).encode() if spec.body is not None else None
         payload = _render_json(spec.json_body, self._text) if spec.json_body is not None else None
-        shown = f"{spec.method} {httpx.URL(url).copy_with(query=None)}"
         try:
             response = await self.http.request(
                 spec.method, url, headers=headers, content=body, json=payload, timeout=spec.timeout
@@ -271,14 +280,17 @@ class _Run:
             response.raise_for_status()
             self.api[spec.save_as] = _parse_body(response)
         except (httpx.HTTPError, ValueError) as exc:
-            reason = type(exc).__name__ if not str(exc) else str(exc).splitlines()[0]
-            self._event("api", f"{shown} → ошибка: {reason}")
-            self.notes[f"api.{spec.save_as}"] = "error"
-            log.warning("call_api %s failed: %s", shown, reason)
-            return False
+            reason = str(exc).splitlines()[0] if str(exc) else ""
+            return self._api_failed(spec, shown, f"{type(exc).__name__} {reason}".strip())
         self._event("api", f"{shown} → {response.status_code}")
         self.notes[f"api.{spec.save_as}"] = str(response.status_code)
         return True
+
+    def _api_failed(self, spec: schema.CallApiSpec, shown: str, reason: str) -> bool:
+        self._event("api", f"{shown} → ошибка: {reason}")
+        self.notes[f"api.{spec.save_as}"] = "error"
+        log.warning("call_api %s failed: %s", shown, reason)
+        return False
 
     async def _leave_message(self, spec: schema.PromptSpec) -> None:
         prompt = self._prompt(spec)
@@ -344,10 +356,22 @@ class _Run:
         )
 
 
+def _try_texts(scenario: Scenario, context: dict[str, Any]) -> None:
+    """Render every text that depends only on the data, so bad data stops the call before it
+    starts, not after «Вы записаны к…» (an unknown specialty, a missing doctor's name)."""
+    trial = {**context, "answers": {}, "api": {}}
+    for number, source in scenario.data_only:
+        try:
+            scenario.texts[source].render(trial)
+        except TemplateFailure as exc:
+            raise DataError(f"{scenario.file}: шаг {number}: данные не подходят: {exc}") from None
+
+
 def _expect(spec: schema.AskSpec) -> Expect:
     if spec.keys is not None:
         return KeyChoice(frozenset(spec.keys))
-    digits = spec.digits or schema.DigitsSpec()
+    digits = spec.digits
+    assert digits is not None, "AskSpec validates that keys or digits is given"
     return DigitEntry(digits.min_length, digits.max_length, digits.min_value, digits.max_value)
 
 

@@ -1,4 +1,4 @@
-"""One simulated dialog, as `dozvon simulate` runs it: demo data, keys from a script or the keyboard."""
+"""One simulated dialog as `dozvon simulate` runs it: demo data, keys scripted or typed."""
 
 from __future__ import annotations
 

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 SAMPLES_PER_FRAME = 160
 FRAME_BYTES = SAMPLES_PER_FRAME * g711.SAMPLE_WIDTH
 SILENCE_FRAME = bytes(FRAME_BYTES)
+_SILENCE_PAYLOAD = {codec: bytes([codec.silence_byte]) * SAMPLES_PER_FRAME for codec in Codec}
 # Audio frames between two outgoing RFC 4733 events, so the peer sees two presses.
 _EVENT_GAP_FRAMES = 2
 # Inbound audio kept for the recorder before old frames are dropped to stay in step.
@@ -76,6 +77,11 @@ class SessionStats:
     jitter our sending adds, as the peer's jitter buffer sees it."""
 
 
+def _settle(future: "asyncio.Future[bool]", result: bool) -> None:
+    if not future.done():
+        future.set_result(result)
+
+
 class PlayHandle:
     """One queued piece of audio. `await done()` gives True if it played to the end."""
 
@@ -112,8 +118,7 @@ class PlayHandle:
         )
 
     def _finish(self, completed: bool) -> None:
-        if not self._future.done():
-            self._future.set_result(completed)
+        _settle(self._future, completed)
 
 
 @dataclass(slots=True)
@@ -197,6 +202,8 @@ class RtpSession:
             )
         self._remote = _Remote((str(ip), port), codec, telephone_event_pt)
         self._latched = None
+        if telephone_event_pt is None:
+            self._abandon_events()
 
     @property
     def remote_address(self) -> tuple[str, int] | None:
@@ -265,9 +272,44 @@ class RtpSession:
     def on_digit(self, callback: DigitCallback) -> Callable[[], None]:
         """Call `callback(DtmfEvent)` for every key from any source; returns the unsubscriber."""
         self._digit_callbacks.append(callback)
-        return lambda: (
-            self._digit_callbacks.remove(callback) if callback in self._digit_callbacks else None
-        )
+
+        def unsubscribe() -> None:
+            if callback in self._digit_callbacks:
+                self._digit_callbacks.remove(callback)
+
+        return unsubscribe
+
+    async def collect_digits(
+        self,
+        max_digits: int,
+        timeout: float,
+        terminators: str = "#",
+        inter_digit_timeout: float | None = None,
+    ) -> str:
+        """Gather keys until `max_digits`, a terminator (not included) or a timeout.
+
+        `timeout` bounds the whole collection; `inter_digit_timeout`, if given, ends it when the
+        caller pauses that long after a key. Returns what was pressed, possibly "".
+        """
+        keys: asyncio.Queue[str] = asyncio.Queue()
+        unsubscribe = self.on_digit(lambda event: keys.put_nowait(event.digit))
+        digits = ""
+        deadline = self._loop.time() + timeout
+        try:
+            while len(digits) < max_digits:
+                wait = deadline - self._loop.time()
+                if digits and inter_digit_timeout is not None:
+                    wait = min(wait, inter_digit_timeout)
+                try:
+                    key = await asyncio.wait_for(keys.get(), max(0.0, wait))
+                except TimeoutError:
+                    break
+                if key in terminators:
+                    break
+                digits += key
+        finally:
+            unsubscribe()
+        return digits
 
     def inject_digit(self, digit: str, source: DigitSource = "info") -> None:
         """Report a digit learnt elsewhere (SIP INFO) exactly like one heard in the media."""
@@ -310,14 +352,18 @@ class RtpSession:
         for packet in self._receiver.drain():
             self._deliver(packet)
         self.stop_playback()
-        for sent in [event.sent for event in self._events] + [t.sent for t in self._tones]:
-            if not sent.done():
-                sent.set_result(False)
-        self._events.clear()
+        self._abandon_events()
+        for pending in self._tones:
+            _settle(pending.sent, False)
         self._tones.clear()
         self.stop_recording()
         self._transport.close()
         self._on_close(self)
+
+    def _abandon_events(self) -> None:
+        for event in self._events:
+            _settle(event.sent, False)
+        self._events.clear()
 
     # -- the clock's side ---------------------------------------------------------------------
 
@@ -355,8 +401,7 @@ class RtpSession:
         if not event.packets:
             self._events.popleft()
             self._event_gap = _EVENT_GAP_FRAMES
-            if not event.sent.done():
-                event.sent.set_result(True)
+            _settle(event.sent, True)
         return packet.payload, packet.marker, event.timestamp
 
     def _next_audio_frame(self, codec: Codec) -> tuple[bytes, bytes]:
@@ -367,8 +412,7 @@ class RtpSession:
             outgoing.offset += FRAME_BYTES
             if outgoing.offset >= len(outgoing.pcm):
                 self._tones.popleft()
-                if not outgoing.sent.done():
-                    outgoing.sent.set_result(True)
+                _settle(outgoing.sent, True)
             return g711.encode(codec, pcm), pcm
         while self._playing:
             handle = self._playing[0]
@@ -376,7 +420,7 @@ class RtpSession:
                 self._playing.popleft()
                 continue
             return handle._next_frame(codec)
-        return bytes([codec.silence_byte]) * SAMPLES_PER_FRAME, SILENCE_FRAME
+        return _SILENCE_PAYLOAD[codec], SILENCE_FRAME
 
     def _send(self, packet: bytes) -> None:
         address = self.remote_address

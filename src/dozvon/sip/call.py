@@ -191,7 +191,7 @@ class Call:
 
     # ---- outgoing call ----
 
-    async def _dial(self, target: NameAddr, caller: NameAddr, ring_timeout: float) -> None:
+    async def start_outgoing(self, target: NameAddr, caller: NameAddr, ring_timeout: float) -> None:
         self.remote_user = target.uri.user
         self.call_id = new_tag() + new_tag()
         headers_from = caller.with_tag(new_tag())
@@ -325,7 +325,7 @@ class Call:
 
     # ---- incoming call ----
 
-    def _begin_incoming(self, tx: ServerTransaction, request: Request) -> None:
+    def begin_incoming(self, tx: ServerTransaction, request: Request) -> None:
         self._server_tx = tx
         self.call_id = request.headers.get("call-id") or ""
         self.dialog = Dialog.from_uas(request, new_tag())
@@ -372,6 +372,11 @@ class Call:
             tag = self.dialog.local.tag if self.dialog else None
             self._ua.respond(self._server_tx, 487, "Request Terminated", to_tag=tag)
             self._end(487, "caller cancelled", "them")
+
+    def on_ack(self, ack: Request) -> None:
+        """An INVITE without SDP got our offer in the 200; the answer comes in the ACK."""
+        if self.stream is None and ack.body:
+            self._maybe_start_media(ack)
 
     def on_ack_timeout(self) -> None:
         log.warning("call %s: no ACK for our 200, hanging up", self.call_id[:8])

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
@@ -59,7 +59,7 @@ class Lexicon:
                 merged[name].update(entries)
         return cls(**merged)
 
-    @property
+    @cached_property
     def version(self) -> str:
         """A hash of the content: equal lexicons share a version whatever file they came from."""
         canonical = json.dumps(
@@ -71,29 +71,32 @@ class Lexicon:
 
     def apply(self, text: str) -> str:
         """Phrases first (they may contain abbreviations), then abbreviations, then stress."""
-        for pattern, spoken in self._rules:
-            text = pattern.sub(lambda match, said=spoken: _keep_case(said, match.group()), text)
+        for pattern, spoken, keep_case in self._rules:
+            text = pattern.sub(_replacement(spoken, keep_case), text)
         return text
 
     @cached_property
-    def _rules(self) -> list[tuple[re.Pattern[str], str]]:
-        rules: list[tuple[re.Pattern[str], str]] = []
+    def _rules(self) -> list[tuple[re.Pattern[str], str, bool]]:
+        rules: list[tuple[re.Pattern[str], str, bool]] = []
         for written, spoken in sorted(self.phrases.items(), key=lambda kv: -len(kv[0])):
             words = r"\s+".join(re.escape(w) for w in written.split())
-            rules.append((re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE), spoken))
+            rules.append((re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE), spoken, False))
         for written, spoken in self.abbreviations.items():
-            rules.append((re.compile(rf"(?<![\w-]){re.escape(written)}(?!\w)"), spoken))
+            rules.append((re.compile(rf"(?<![\w-]){re.escape(written)}(?!\w)"), spoken, False))
         for written, spoken in self.stress.items():
             pattern = re.compile(rf"(?<![\w+]){re.escape(written)}(?![\w+])", re.IGNORECASE)
-            rules.append((pattern, spoken))
+            rules.append((pattern, spoken, True))
         return rules
 
 
+def _replacement(spoken: str, keep_case: bool) -> Callable[[re.Match[str]], str]:
+    if keep_case:
+        return lambda match: _keep_case(spoken, match.group())
+    return lambda _match: spoken
+
+
 def _keep_case(spoken: str, original: str) -> str:
-    """A stress entry keeps the letter case the text had («ИВАНОВА» → «ИВАНО+ВА»); phrases and
-    abbreviations are said as the lexicon writes them."""
-    if spoken.replace(STRESS_MARK, "").lower() != original.lower():
-        return spoken
+    """A stress entry keeps the letter case the text had: «ИВАНОВА» → «ИВАНО+ВА»."""
     letters = iter(original)
     return "".join(c if c == STRESS_MARK else next(letters) for c in spoken)
 
@@ -112,6 +115,8 @@ def read_lexicon(path: Path) -> dict[str, dict[str, str]]:
     """Parse and validate one file; raise LexiconError listing every problem, not just the first."""
     try:
         source = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise LexiconError([f"{path}: not UTF-8 text"]) from None
     except OSError as exc:
         raise LexiconError([f"{path}: cannot read: {exc.strerror}"]) from None
     try:

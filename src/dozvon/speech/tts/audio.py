@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-import soxr
+import soxr  # type: ignore[import-untyped]
 
 SAMPLE_RATE = 8000
 SAMPLE_WIDTH = 2
@@ -80,18 +80,21 @@ def _decode(body: bytes, code: int, channels: int, rate: int, bits: int, *, name
         raise AudioFormatError(
             f"{name}: unsupported WAV encoding {code} with {bits} bits per sample"
         )
-    return samples.reshape(-1, channels).mean(axis=1).astype(np.float32)
+    mono: Samples = samples.reshape(-1, channels).mean(axis=1).astype(np.float32)
+    return mono
 
 
 def to_telephone(samples: Samples, rate: int) -> bytes:
     """Resample to 8 kHz with soxr's high-quality filter and quantize to 16-bit PCM."""
     if rate != SAMPLE_RATE and len(samples):
-        samples = soxr.resample(samples, rate, SAMPLE_RATE, quality="HQ")
+        samples = np.asarray(soxr.resample(samples, rate, SAMPLE_RATE, quality="HQ"), np.float32)
     return to_pcm(samples)
 
 
 def to_pcm(samples: Samples) -> bytes:
-    return bytes((np.clip(samples, -1.0, 1.0) * 32767.0).round().astype("<i2").tobytes())
+    """Exact inverse of ``from_pcm`` (same 32768 scale), clipped to the 16-bit range."""
+    scaled = np.clip(np.round(samples * 32768.0), -32768, 32767)
+    return bytes(scaled.astype("<i2").tobytes())
 
 
 def from_pcm(pcm: bytes) -> Samples:

@@ -84,6 +84,8 @@ def _read_index(directory: Path) -> list[Recording]:
     index = directory / INDEX
     try:
         entries = yaml.safe_load(index.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise PromptError(f"{index}: not UTF-8 text") from None
     except OSError as exc:
         raise PromptError(f"{index}: cannot read: {exc.strerror}") from None
     except yaml.YAMLError as exc:

@@ -1,0 +1,79 @@
+"""The voice channel: dial through the trunk, let signalling or the dialog decide the outcome."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from dozvon.channels.base import AttemptResult
+from dozvon.channels.voice.conversation import SipConversation
+from dozvon.channels.voice.signalling import signalling_outcome
+from dozvon.core.outcome import Channel, Evidence, HangupBy
+from dozvon.core.task import Task
+from dozvon.dialog.context import Clinic, DialogData
+from dozvon.dialog.engine import run_scenario
+from dozvon.dialog.loader import Scenario
+from dozvon.sip.call import Call
+from dozvon.sip.ua import UserAgent
+from dozvon.speech.tts.base import Synthesizer
+
+
+def signalling_evidence(call: Call) -> Evidence:
+    result = call.result
+    hangup = HangupBy(result.hangup_by) if result.hangup_by else None
+    return Evidence(
+        sip_status=result.sip_status,
+        ring_seconds=result.ring_seconds,
+        talk_seconds=result.talk_seconds,
+        hangup_by=hangup,
+        notes={"reason": result.reason} if result.reason else {},
+    )
+
+
+class VoiceChannel:
+    kind = Channel.VOICE
+
+    def __init__(
+        self,
+        ua: UserAgent,
+        tts: Synthesizer,
+        clinic: Clinic,
+        *,
+        caller_id: str | None = None,
+        ring_timeout: float = 30.0,
+        target_format: str = "{phone}",
+    ) -> None:
+        self.ua = ua
+        self.tts = tts
+        self.clinic = clinic
+        self.caller_id = caller_id
+        self.ring_timeout = ring_timeout
+        self.target_format = target_format
+        """How a number becomes a SIP target: "{phone}" through the trunk, or a full URI."""
+
+    async def attempt(
+        self, task: Task, scenario: Any, *, phone: str, attempt_no: int
+    ) -> AttemptResult:
+        assert isinstance(scenario, Scenario)
+        target = self.target_format.format(phone=phone, digits=phone.lstrip("+"))
+        call = await self.ua.dial(target, self.caller_id, self.ring_timeout)
+        try:
+            if not await call.wait_answered():
+                outcome = signalling_outcome(call.result)
+                assert outcome is not None
+                return AttemptResult(outcome, signalling_evidence(call))
+            conversation = SipConversation(call, self.tts)
+            result = await run_scenario(
+                scenario, conversation, DialogData.for_task(task, self.clinic)
+            )
+        finally:
+            await call.hangup()
+        await call.ended.wait()
+        wire = signalling_evidence(call)
+        evidence = dataclasses.replace(
+            result.evidence,
+            sip_status=wire.sip_status,
+            ring_seconds=wire.ring_seconds,
+            talk_seconds=wire.talk_seconds,
+        )
+        return AttemptResult(result.outcome, evidence)
