@@ -123,6 +123,10 @@ def optional_user(value: str) -> str:
     return value.strip()
 
 
+def required_user(value: str) -> str:
+    return optional_user(text(value))
+
+
 def caller_id(value: str) -> str:
     number = re.sub(r"[\s()\-]", "", value)
     if number and not _CALLER_ID.match(number):
