@@ -17,9 +17,10 @@ from rich.console import Console
 from rich.prompt import Prompt
 
 from dozvon.cli.mis import mis_settings
-from dozvon.config import ConfigError, load_document, starter, validate
+from dozvon.config import ConfigError, load_document, validate
 from dozvon.config.secretfile import read_secrets
-from dozvon.config.starter import MIS_KINDS, Answers, Starter
+from dozvon.config.starter import MIS_KINDS, Answers, Starter, render
+from dozvon.config.starter import answers as parse
 
 T = TypeVar("T")
 SECRETS_NAME = "secrets.env"
@@ -67,37 +68,35 @@ def ask_answers(console: Console, mis_kind: str | None) -> Answers:
     ask = Asker(console)
     default = Answers()
     console.print("[bold]Клиника / clinic[/bold]")
-    name = ask("Название клиники / clinic name", default.clinic_name, starter.text)
-    zone = ask("Часовой пояс / time zone", default.timezone, starter.zone)
+    name = ask("Название клиники / clinic name", default.clinic_name, parse.text)
+    zone = ask("Часовой пояс / time zone", default.timezone, parse.zone)
     kind = mis_kind or choose_kind(ask, console)
     facts = {q.name: ask(q.prompt, q.default, q.parse) for q in MIS_KINDS[kind].questions}
 
     console.print("\n[bold]SIP-транк / SIP trunk[/bold] (пароль не спрашивается / no password)")
-    host = ask("Регистратор или АТС / registrar or PBX host", default.trunk_host, starter.host)
-    port = ask("Порт / port", str(default.trunk_port), starter.whole(1, 65535))
-    transport = ask("Транспорт udp/tcp / transport", default.trunk_transport, starter.transport)
-    register = ask("Регистрироваться (да/нет) / register (yes/no)", "да", starter.yes_no)
+    host = ask("Регистратор или АТС / registrar or PBX host", default.trunk_host, parse.host)
+    port = ask("Порт / port", str(default.trunk_port), parse.whole(1, 65535))
+    transport = ask("Транспорт udp/tcp / transport", default.trunk_transport, parse.transport)
+    register = ask("Регистрироваться (да/нет) / register (yes/no)", "да", parse.yes_no)
     if register:
-        user = ask("Пользователь / user", default.trunk_username, starter.required_user)
+        user = ask("Пользователь / user", default.trunk_username, parse.required_user)
     else:
-        user = ask(
-            "Пользователь, пусто — без пароля / user, empty: none", "", starter.optional_user
-        )
-    caller = ask("Номер А (caller id), можно пусто", default.caller_id, starter.caller_id)
-    lines = ask("Линий одновременно / concurrent lines", str(default.lines), starter.whole(1, 1000))
-    cps = ask("Звонков в секунду / calls per second", f"{default.cps:g}", starter.calls_per_second)
+        user = ask("Пользователь, пусто — без пароля / user, empty: none", "", parse.optional_user)
+    caller = ask("Номер А (caller id), можно пусто", default.caller_id, parse.caller_id)
+    lines = ask("Линий одновременно / concurrent lines", str(default.lines), parse.whole(1, 1000))
+    cps = ask("Звонков в секунду / calls per second", f"{default.cps:g}", parse.calls_per_second)
 
     console.print("\n[bold]Часы обзвона / calling hours[/bold] (местное время пациента)")
-    start = ask("Начало / start", default.hours_start, starter.clock)
+    start = ask("Начало / start", default.hours_start, parse.clock)
 
     def after_start(value: str) -> str:
-        end = starter.clock(value)
+        end = parse.clock(value)
         if end <= start:
             raise ValueError(f"конец должен быть позже {start} / end must be after start")
         return end
 
     end = ask("Конец / end", default.hours_end, after_start)
-    days = ask("Дни / weekdays", " ".join(default.weekdays), starter.weekdays)
+    days = ask("Дни / weekdays", " ".join(default.weekdays), parse.weekdays)
     return Answers(
         clinic_name=name,
         timezone=zone,
@@ -210,7 +209,7 @@ def register(app: typer.Typer) -> None:
             answers = Answers(mis_kind=mis or Answers().mis_kind)
         else:
             answers = ask_answers(console, mis)
-        result = starter.render(answers, out.name)
+        result = render(answers, out.name)
         try:
             secrets_path = write_files(out, result, force)
         except ConfigError as error:  # an existing secrets file that does not parse

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from dozvon.config import ConfigError, parse_document, starter, validate
+from dozvon.config import ConfigError, parse_document, validate
 from dozvon.config.secretfile import read_secrets
 from dozvon.config.settings import Settings
 from dozvon.config.starter import MIS_KINDS, Answers, Starter, render
+from dozvon.config.starter import answers as parse
 from dozvon.mis import config as mis_config
 
 STAND_INS = {
@@ -135,23 +136,23 @@ def test_odbc_connection_string_goes_under_its_own_key() -> None:
 @pytest.mark.parametrize(
     ("parse", "value", "message"),
     [
-        (starter.zone, "Mars/Olympus", "часовой пояс"),
-        (starter.clock, "25:00", "ЧЧ:ММ"),
-        (starter.clock, "девять", "ЧЧ:ММ"),
-        (starter.weekdays, "пн сре", "сре"),
-        (starter.whole(1, 1000), "много", "целое число"),
-        (starter.whole(1, 1000), "0", "от 1 до 1000"),
-        (starter.calls_per_second, "0", "больше 0"),
-        (starter.yes_no, "может быть", "да или нет"),
-        (starter.transport, "tls", "udp или tcp"),
-        (starter.host, "sip example", "имя или адрес"),
-        (starter.caller_id, "звоните", "номер вида"),
-        (starter.sql_url, "postgresql://u:secret@h/db", "пароль"),
-        (starter.sql_url, "not a url", "SQLAlchemy"),
-        (starter.odbc_target, "DSN=mis;PWD=secret", "PWD"),
-        (starter.http_url, "https://user:pass@mis.ru/api", "без логина"),
-        (starter.http_url, "ftp://mis.ru", "http"),
-        (starter.text, "  ", "непустое"),
+        (parse.zone, "Mars/Olympus", "часовой пояс"),
+        (parse.clock, "25:00", "ЧЧ:ММ"),
+        (parse.clock, "девять", "ЧЧ:ММ"),
+        (parse.weekdays, "пн сре", "сре"),
+        (parse.whole(1, 1000), "много", "целое число"),
+        (parse.whole(1, 1000), "0", "от 1 до 1000"),
+        (parse.calls_per_second, "0", "больше 0"),
+        (parse.yes_no, "может быть", "да или нет"),
+        (parse.transport, "tls", "udp или tcp"),
+        (parse.host, "sip example", "имя или адрес"),
+        (parse.caller_id, "звоните", "номер вида"),
+        (parse.sql_url, "postgresql://u:secret@h/db", "пароль"),
+        (parse.sql_url, "not a url", "SQLAlchemy"),
+        (parse.odbc_target, "DSN=mis;PWD=secret", "PWD"),
+        (parse.http_url, "https://user:pass@mis.ru/api", "без логина"),
+        (parse.http_url, "ftp://mis.ru", "http"),
+        (parse.text, "  ", "непустое"),
     ],
 )
 def test_bad_answers_say_what_is_expected(parse: object, value: str, message: str) -> None:
@@ -161,8 +162,8 @@ def test_bad_answers_say_what_is_expected(parse: object, value: str, message: st
 
 
 def test_good_answers_are_normalised() -> None:
-    assert starter.clock("9:05") == "09:05"
-    assert starter.weekdays("пт, mon ср") == ("пн", "ср", "пт")
-    assert starter.calls_per_second("0,5") == 0.5
-    assert starter.caller_id("+7 (495) 123-45-67") == "+74951234567"
-    assert starter.yes_no("Да") is True
+    assert parse.clock("9:05") == "09:05"
+    assert parse.weekdays("пт, mon ср") == ("пн", "ср", "пт")
+    assert parse.calls_per_second("0,5") == 0.5
+    assert parse.caller_id("+7 (495) 123-45-67") == "+74951234567"
+    assert parse.yes_no("Да") is True
