@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from dozvon.cli import app
 from dozvon.config import load_settings
 from dozvon.config.secretfile import read_secrets
-from dozvon.config.starter import MIS_KINDS
+from dozvon.config.starter import MIS_KINDS, Starter
 from dozvon.mis import config as mis_config
 
 SECRET_ENV = ("SIP_PASSWORD", "MIS_PASSWORD", "MIS_TOKEN", "AMOCRM_TOKEN", "BITRIX24_WEBHOOK")
@@ -204,3 +204,14 @@ def test_input_that_ends_early_stops_without_writing(tmp_path: Path) -> None:
     assert code == 1
     assert "прерван" in output
     assert not out.exists()
+
+
+def test_a_starter_that_does_not_load_is_reported_not_hidden(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The self-check guards the templates: a broken one fails loudly with file:line."""
+    broken = Starter("trunk:\n  host: sip.example.ru\n  lines: many\n", "", ())
+    monkeypatch.setattr("dozvon.cli.init.render", lambda answers, name: broken)
+    code, output = run("--out", str(tmp_path / "dozvon.yaml"), "--non-interactive")
+    assert code == 3
+    assert "dozvon.yaml:3 trunk.lines" in output
