@@ -15,6 +15,7 @@ from typing import Annotated, TypeVar
 import typer
 from rich.console import Console
 from rich.prompt import Prompt
+from rich.text import Text
 
 from dozvon.cli.mis import mis_settings
 from dozvon.config import ConfigError, load_document, validate
@@ -44,7 +45,7 @@ class Asker:
             try:
                 return parse(raw)
             except ValueError as exc:
-                self.console.print(f"[red]{exc}[/red]", markup=True, highlight=False)
+                self.console.print(Text(str(exc), style="red"))  # answers may hold [markup]
 
 
 def choose_kind(ask: Asker, console: Console) -> str:

@@ -147,7 +147,7 @@ def test_bad_answers_are_asked_again_with_the_reason(tmp_path: Path) -> None:
         port="пять\n5070",
         lines="много\n0\n6",
         end="08:00\n21:00",
-        days="пн сре\nпн ср пт",
+        days="пн [bold]сре\nпн ср пт",
     )
     code, output = run("--out", str(out), "--mis", "sql", input=typed)
     assert code == 0, output
@@ -156,7 +156,7 @@ def test_bad_answers_are_asked_again_with_the_reason(tmp_path: Path) -> None:
     assert output.count("ожидалось целое число") == 2
     assert "ожидалось число от 1 до 1000" in output
     assert "конец должен быть позже 09:00" in output
-    assert "сре" in output
+    assert "[bold]сре" in output
     settings, _ = load_settings(out, {"SIP_PASSWORD": "x"})
     assert settings.trunk is not None
     assert (settings.trunk.port, settings.trunk.lines) == (5070, 6)
