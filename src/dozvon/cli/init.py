@@ -162,6 +162,7 @@ def next_steps(console: Console, out: Path, secrets_path: Path, result: Starter)
         )
     steps.append(f"Заполните строки «ЗАПОЛНИТЕ» в {out} (раздел mis) / fill in the FILL IN lines")
     commands = [
+        (f"dozvon db upgrade {config}", "база Dozvon / Dozvon's own database"),
         (f"dozvon doctor {config}", "машина, порты, транк / machine, ports, trunk"),
         (f"dozvon mis test {config}", "связь с МИС / the MIS connection"),
         (f"dozvon sync {config} --dry-run", "список на обзвон, без записи / worklist, not stored"),

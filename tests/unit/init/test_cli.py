@@ -47,7 +47,8 @@ def test_non_interactive_writes_a_loading_config_and_no_secret(
     settings, _ = load_settings(out)
     assert settings.mis is not None
     assert mis_config.load(settings.mis).source["kind"] == kind
-    for step in ("dozvon doctor", "dozvon mis test", "--dry-run", "dozvon simulate confirm"):
+    steps = ("db upgrade", "dozvon doctor", "dozvon mis test", "--dry-run", "simulate confirm")
+    for step in steps:
         assert step in output
     assert "SIP_PASSWORD" in output
 

@@ -63,6 +63,14 @@ def test_secrets_template_lists_every_referenced_name_empty(kind: str, tmp_path:
         assert name in result.config
 
 
+@pytest.mark.parametrize("kind", sorted(MIS_KINDS))
+def test_every_reference_in_the_text_is_a_listed_secret(kind: str) -> None:
+    """`dozvon doctor` reads references from the raw text, comments included."""
+    result = render(Answers(mis_kind=kind))
+    referenced = set(re.findall(r"(?<!\$)\$\{([A-Za-z_]\w*)\}", result.config))
+    assert referenced <= set(result.env_names)
+
+
 def test_a_missing_secret_is_reported_by_name() -> None:
     result = render(Answers())
     with pytest.raises(ConfigError, match="SIP_PASSWORD"):

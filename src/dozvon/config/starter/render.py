@@ -82,8 +82,7 @@ def _clinic(answers: Answers) -> str:
 DATABASE = """\
 database:                              # база Dozvon (не МИС) / Dozvon's own database
   url: sqlite:///./var/dozvon.sqlite
-  # Для нескольких процессов / for several workers:
-  # url: postgresql://dozvon:${DB_PASSWORD}@127.0.0.1/dozvon"""
+  # PostgreSQL для нескольких процессов / for several workers: docs/guide/config.md"""
 
 
 def _trunk(answers: Answers) -> str:
