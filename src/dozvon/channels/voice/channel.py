@@ -15,7 +15,7 @@ from dozvon.dialog.engine import run_scenario
 from dozvon.dialog.loader import Scenario
 from dozvon.sip.call import Call
 from dozvon.sip.ua import UserAgent
-from dozvon.speech.tts.base import Synthesizer
+from dozvon.speech.voice import Voice
 
 
 def signalling_evidence(call: Call) -> Evidence:
@@ -36,7 +36,7 @@ class VoiceChannel:
     def __init__(
         self,
         ua: UserAgent,
-        tts: Synthesizer,
+        voice: Voice,
         clinic: Clinic,
         *,
         caller_id: str | None = None,
@@ -44,7 +44,8 @@ class VoiceChannel:
         target_format: str = "{phone}",
     ) -> None:
         self.ua = ua
-        self.tts = tts
+        self.voice = voice
+        """Lexicon, recorded prompts and the audio cache in front of the TTS engine."""
         self.clinic = clinic
         self.caller_id = caller_id
         self.ring_timeout = ring_timeout
@@ -57,12 +58,15 @@ class VoiceChannel:
         assert isinstance(scenario, Scenario)
         target = self.target_format.format(phone=phone, digits=phone.lstrip("+"))
         call = await self.ua.dial(target, self.caller_id, self.ring_timeout)
+        # Listening starts before the answer: a patient's «Алло?» comes in the first frames,
+        # and answering-machine detection that misses it hears only silence (a machine).
+        conversation = SipConversation(call, self.voice)
         try:
             if not await call.wait_answered():
                 outcome = signalling_outcome(call.result)
                 assert outcome is not None
                 return AttemptResult(outcome, signalling_evidence(call))
-            conversation = SipConversation(call, self.tts)
+            conversation.answered()
             result = await run_scenario(
                 scenario, conversation, DialogData.for_task(task, self.clinic)
             )
