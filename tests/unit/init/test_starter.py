@@ -12,6 +12,7 @@ from dozvon.config.secretfile import read_secrets
 from dozvon.config.settings import Settings
 from dozvon.config.starter import MIS_KINDS, Answers, Starter, render
 from dozvon.config.starter import answers as parse
+from dozvon.config.starter.mis_kinds import guide
 from dozvon.mis import config as mis_config
 
 STAND_INS = {
@@ -29,6 +30,13 @@ def load(result: Starter) -> Settings:
 
 def test_offers_only_kinds_the_mis_package_has() -> None:
     assert set(MIS_KINDS) <= set(mis_config.KINDS)
+
+
+@pytest.mark.parametrize("kind", sorted(MIS_KINDS))
+def test_the_config_points_at_an_existing_integration_page(kind: str) -> None:
+    page = guide(kind)
+    assert f"# подробно / details: {page}" in render(Answers(mis_kind=kind)).config
+    assert (Path(__file__).parents[3] / page).is_file()
 
 
 @pytest.mark.parametrize("kind", sorted(MIS_KINDS))

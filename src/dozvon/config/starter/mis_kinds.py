@@ -384,3 +384,10 @@ MIS_KINDS: dict[str, MisKind] = {
     ),
 }
 """Keys are the `kind:` values of dozvon.mis.config.KINDS that `dozvon init` offers."""
+
+_PAGES = {"csv": "files", "excel": "files", "dbf": "files", "onec_odata": "1c-odata"}
+
+
+def guide(kind: str) -> str:
+    """The page in docs/integrations/ with a full example for this kind."""
+    return f"docs/integrations/{_PAGES.get(kind, kind)}.md"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dozvon.config.starter.answers import Answers
-from dozvon.config.starter.mis_kinds import MIS_KINDS
+from dozvon.config.starter.mis_kinds import MIS_KINDS, guide
 from dozvon.config.starter.yamltext import lines, quoted
 
 SIP_SECRET = "SIP_PASSWORD"
@@ -146,7 +146,7 @@ def _mis(answers: Answers) -> str:
     kind = MIS_KINDS[answers.mis_kind]
     facts = facts_of(answers)
     parts = [
-        "mis:                                   # подключение к МИС / the clinic's MIS",
+        lines([("mis:", f"# подробно / details: {guide(answers.mis_kind)}")], 0),
         lines(
             [
                 (f"name: {answers.mis_kind}", "# в сообщениях об ошибках / named in errors"),
