@@ -12,7 +12,7 @@ from dozvon.channels.voice.signalling import signalling_outcome
 from dozvon.core.outcome import Channel, Evidence, HangupBy
 from dozvon.core.task import Task
 from dozvon.dialog.context import Clinic, DialogData
-from dozvon.dialog.engine import run_scenario
+from dozvon.dialog.engine import check_before_call, run_scenario
 from dozvon.dialog.loader import Scenario
 from dozvon.sip.call import Call
 from dozvon.sip.ua import UserAgent
@@ -57,6 +57,10 @@ class VoiceChannel:
         self, task: Task, scenario: Any, *, phone: str, attempt_no: int
     ) -> AttemptResult:
         assert isinstance(scenario, Scenario)
+        data = DialogData.for_task(task, self.clinic)
+        # Refuse before the phone rings (consent, a text the data cannot fill): never hang up on
+        # a patient without a word. The dispatcher records the refusal with its reason.
+        check_before_call(scenario, data, Channel.VOICE)
         call = await self.ua.dial(self.route(phone), self.caller_id, self.ring_timeout)
         # Listening starts before the answer: a patient's «Алло?» comes in the first frames,
         # and answering-machine detection that misses it hears only silence (a machine).
@@ -67,9 +71,7 @@ class VoiceChannel:
                 assert outcome is not None
                 return AttemptResult(outcome, signalling_evidence(call))
             conversation.answered()
-            result = await run_scenario(
-                scenario, conversation, DialogData.for_task(task, self.clinic)
-            )
+            result = await run_scenario(scenario, conversation, data)
         finally:
             await call.hangup()
         await call.ended.wait()
