@@ -172,3 +172,45 @@ class CampaignRunner:
             await self.dispatcher.drain(grace_seconds)
             await writer
             await self.finish(flush_seconds)
+
+
+async def run_campaign_once(
+    settings: Settings,
+    channels: Mapping[Channel, ContactChannel],
+    *,
+    scenarios: Mapping[str, object] | None = None,
+    clock: Clock | None = None,
+    on_event: Callable[[CallEvent], None] | None = None,
+    window: Window | None = None,
+) -> RunSummary:
+    """Sync → dispatch until no work is due now → flush the write-back; for `dozvon demo`.
+
+    `scenarios` maps a campaign name to its loaded scenario (else the config's name is kept).
+    """
+    from dozvon.mis.config import load, open_connector
+    from dozvon.store import upgrade
+
+    if settings.mis is None:
+        raise ValueError("в настройках нет раздела mis / the config has no mis section")
+    store = Store(settings.database.url)
+    upgrade(store.engine)
+    connector = open_connector(load(settings.mis))
+    specs = {
+        c.name: spec_from_settings(c, (scenarios or {}).get(c.name)) for c in settings.campaigns
+    }
+    runner = CampaignRunner(
+        store,
+        connector,
+        connector,
+        specs,
+        channels,
+        clock=clock,
+        dispatch=dispatch_settings(settings),
+        clinic_timezone=settings.clinic.timezone,
+        on_event=on_event,
+    )
+    try:
+        return await runner.run_once(window)
+    finally:
+        await connector.aclose()
+        store.dispose()

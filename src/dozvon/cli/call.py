@@ -5,24 +5,28 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import shutil
-import subprocess
-import tempfile
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
 from dozvon.channels.voice.signalling import signalling_outcome
 from dozvon.channels.voice.trunk import VoiceStack, start_stack, ua_config
 from dozvon.config import ConfigError, load_settings
+from dozvon.config.speech import SpeechSettings
 from dozvon.core.outcome import Outcome
+from dozvon.media.engine import MediaError
 from dozvon.media.player import PromptError, load_wav
 from dozvon.sip.call import Call
 from dozvon.sip.ua import UaConfig
+from dozvon.speech.tts.base import SynthesisError
+from dozvon.speech.tts.registry import create_engine
+from dozvon.speech.voice import Voice
 
 DIRECT_RTP_PORTS = (20000, 30000)
+T = TypeVar("T")
 
 
 @dataclass
@@ -43,17 +47,15 @@ def answered_outcome(call: Call, finished: bool) -> Outcome:
     return Outcome.UNCERTAIN
 
 
-def speak(text: str) -> bytes:
-    """Russian speech through espeak-ng, until dozvon.speech provides the project's TTS."""
-    espeak = shutil.which("espeak-ng")
-    if espeak is None:
-        raise typer.BadParameter("--say требует espeak-ng / --say needs espeak-ng installed")
-    with tempfile.NamedTemporaryFile(suffix=".wav") as wav:
-        subprocess.run([espeak, "-v", "ru", "-w", wav.name, text], check=True)
-        return load_wav(wav.name)
+def speak(text: str, speech: SpeechSettings) -> bytes:
+    """The text as the campaign's voice would say it (lexicon, then the configured engine)."""
+    try:
+        return Voice(create_engine(speech.engine, speech.voice)).say(text)
+    except SynthesisError as exc:
+        raise typer.BadParameter(str(exc)) from exc
 
 
-def prompt_pcm(play: Path | None, say: str | None) -> bytes:
+def prompt_pcm(play: Path | None, say: str | None, speech: SpeechSettings) -> bytes:
     if play is not None and say is not None:
         raise typer.BadParameter("--play или --say, не оба / --play or --say, not both")
     try:
@@ -61,17 +63,25 @@ def prompt_pcm(play: Path | None, say: str | None) -> bytes:
             return load_wav(play)
     except PromptError as exc:
         raise typer.BadParameter(str(exc)) from exc
-    return speak(say) if say else b""
+    return speak(say, speech) if say else b""
 
 
-def load_config(config: Path | None, target: str) -> tuple[UaConfig, tuple[int, int]]:
+@dataclass
+class CliSettings:
+    ua: UaConfig
+    rtp_ports: tuple[int, int]
+    speech: SpeechSettings
+
+
+def load_config(config: Path | None, target: str) -> CliSettings:
     if config is None:
         if not target.startswith("sip:"):
             raise typer.BadParameter(
                 "номер без --config: укажите SIP URI / a number needs --config with a trunk"
             )
         loopback = "@127." in target or target.startswith("sip:127.")
-        return UaConfig(host="127.0.0.1" if loopback else "0.0.0.0", port=0), DIRECT_RTP_PORTS
+        ua = UaConfig(host="127.0.0.1" if loopback else "0.0.0.0", port=0)
+        return CliSettings(ua, DIRECT_RTP_PORTS, SpeechSettings())
     try:
         settings, _ = load_settings(config)
     except ConfigError as exc:
@@ -79,7 +89,7 @@ def load_config(config: Path | None, target: str) -> tuple[UaConfig, tuple[int, 
     if settings.trunk is None:
         raise typer.BadParameter(f"{config}: нет раздела trunk / no trunk section")
     ports = settings.trunk.rtp_ports
-    return ua_config(settings.trunk), (ports.start, ports.end)
+    return CliSettings(ua_config(settings.trunk), (ports.start, ports.end), settings.speech)
 
 
 async def place_call(
@@ -159,6 +169,15 @@ async def _listen(config: UaConfig, rtp_ports: tuple[int, int], prompt: bytes, c
         await stack.stop()
 
 
+def run_or_explain(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run the stack; a socket, media or registration failure becomes one readable line."""
+    try:
+        return asyncio.run(coroutine)
+    except (OSError, MediaError) as exc:
+        typer.echo(f"ошибка / error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
 def register(app: typer.Typer) -> None:
     @app.command("call")
     def call_command(
@@ -191,11 +210,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Позвонить один раз: подсказка, сбор цифр / place one call: prompt, collect keys."""
         logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
-        ua, ports = load_config(config, target)
-        prompt = prompt_pcm(play, say)
-        report = asyncio.run(
-            _call(target, ua, ports, prompt, collect, ring_timeout, digit_timeout, caller_id)
-        )
+        cli = load_config(config, target)
+        prompt = prompt_pcm(play, say, cli.speech)
+        report = run_or_explain(
+            _call(
+                target, cli.ua, cli.rtp_ports, prompt, collect, ring_timeout, digit_timeout,
+                caller_id,
+            )
+        )  # fmt: skip
         if as_json:
             typer.echo(json.dumps(report.__dict__, ensure_ascii=False))
         else:
@@ -223,7 +245,8 @@ def register(app: typer.Typer) -> None:
         """Отвечать на входящие с подсказкой / answer incoming calls with a prompt."""
         logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
         if config is None:
-            ua, ports = UaConfig(host="127.0.0.1", port=port), DIRECT_RTP_PORTS
+            cli = CliSettings(UaConfig(host="127.0.0.1", port=port), DIRECT_RTP_PORTS,
+                              SpeechSettings())  # fmt: skip
         else:
-            ua, ports = load_config(config, "sip:")
-        asyncio.run(_listen(ua, ports, prompt_pcm(play, None), calls))
+            cli = load_config(config, "sip:")
+        run_or_explain(_listen(cli.ua, cli.rtp_ports, prompt_pcm(play, None, cli.speech), calls))

@@ -134,9 +134,9 @@ def with_connector(
     """Load the settings, open the MIS for that day's window, run `action`, always close."""
     settings, mis = _load(config)
     window = visit_window(day, settings.clinic.timezone)
-    connector = open_connector(mis)
 
     async def run() -> T:
+        connector = open_connector(mis)  # may fail on a missing secret: reported below
         try:
             return await action(connector, settings, window)
         finally:
@@ -144,6 +144,9 @@ def with_connector(
 
     try:
         return asyncio.run(run()), window
+    except MisConfigError as exc:
+        typer.echo(f"{config}: mis: {exc}", err=True)
+        raise typer.Exit(2) from None
     except MisError as exc:
         typer.echo(f"{failure}: {exc}", err=True)
         raise typer.Exit(1) from None

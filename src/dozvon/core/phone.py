@@ -57,13 +57,27 @@ def split_phones(raw: str, region: str = DEFAULT_REGION) -> tuple[list[str], lis
         if not part or not part.strip():
             continue
         try:
-            number = normalize_phone(part, region)
+            found = [normalize_phone(part, region)]
         except InvalidPhone as exc:
-            problems.append(str(exc))
-            continue
-        if number not in numbers:
-            numbers.append(number)
+            found = _numbers_in_text(part, region)
+            if not found:
+                problems.append(str(exc))
+                continue
+        numbers.extend(number for number in found if number not in numbers)
     return numbers, problems
+
+
+def _numbers_in_text(text: str, region: str) -> list[str]:
+    """Numbers separated only by single spaces or words ("моб 8916... раб 8495..."), found by
+    libphonenumber's matcher; accepted only when they account for every digit in the text."""
+    matches = list(phonenumbers.PhoneNumberMatcher(text, region))
+    matched_digits = sum(len(re.sub(r"\D", "", match.raw_string)) for match in matches)
+    if not matches or matched_digits != len(re.sub(r"\D", "", text)):
+        return []
+    return [
+        phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+        for match in matches
+    ]
 
 
 _ZONE_FIXES = {"Europe/Bucharest": "Europe/Kaliningrad"}

@@ -226,9 +226,7 @@ class Bitrix24Connector(InterfaceConnector):
         updates: dict[str, str] = {}
         lists: dict[str, str] = {}
         for n, record in enumerate(records):
-            fields = {
-                k: _plain(v) for k, v in self.mapper.result_fields(record).items()
-            }
+            fields = {k: _plain(v) for k, v in self.mapper.result_fields(record).items()}
             if fields:
                 updates[f"u{n}"] = "crm.item.update?" + php_query(
                     {

@@ -27,7 +27,6 @@ from dozvon.core.appointment import Appointment
 from dozvon.mis.base import MisError, OutcomeRecord, RowError, Window
 from dozvon.mis.config import MisConfig
 from dozvon.mis.interface import InterfaceConnector
-from dozvon.mis.source import RawRow
 from dozvon.mis.values import SafeTemplate
 
 log = logging.getLogger(__name__)
@@ -222,9 +221,6 @@ class Hl7Connector(InterfaceConnector):
             return _ack(message, "AE", reason)
         self.held[result.external_id] = result
         return _ack(message, "AA", "")
-
-    async def pages_of_rows(self, window: Window) -> AsyncIterator[list[RawRow]]:
-        raise NotImplementedError  # fetch is overridden: rows are mapped on arrival
 
     async def fetch(self, window: Window) -> AsyncIterator[Appointment | RowError]:
         errors, self.errors = self.errors, []

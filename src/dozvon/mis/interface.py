@@ -2,8 +2,9 @@
 
 They are asynchronous by nature, so unlike the table connectors they need no worker thread:
 a subclass yields raw rows page by page (`pages_of_rows`), and this base maps each page with
-the clinic's declarative mapping, applies the selection mode, and catches an appointment id
-that comes back on a later page (the mapping sees one page at a time).
+the clinic's declarative mapping, applies the selection mode, drops visits outside the window
+(a dropped-in file or a lenient server may hold more), and catches an appointment id that
+comes back on a later page (the mapping sees one page at a time).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ class InterfaceConnector:
     """Open with `async with` (or call `aclose`): it holds a connection pool to the MIS."""
 
     Config: ClassVar[type[BaseModel]]
-    http: MisHttp | None = None
 
     def __init__(self, mis: MisConfig) -> None:
         self.mis = mis
@@ -42,8 +42,9 @@ class InterfaceConnector:
         await self.aclose()
 
     async def aclose(self) -> None:
-        if self.http is not None:
-            await self.http.aclose()
+        http = getattr(self, "http", None)
+        if isinstance(http, MisHttp):
+            await http.aclose()
 
     def pages_of_rows(self, window: Window) -> AsyncIterator[list[RawRow]]:
         raise NotImplementedError
@@ -55,6 +56,8 @@ class InterfaceConnector:
             page_no += 1
             for item in select(self.mapper.map_rows(page), self.mis.selection, self.policy):
                 if isinstance(item, Appointment):
+                    if not window.start <= item.start < window.end:
+                        continue  # a file or a lenient server may hand out more than asked
                     first = seen.setdefault(item.external_id, page_no)
                     if first != page_no:
                         yield RowError(

@@ -85,6 +85,21 @@ def _is_ip(host: str) -> bool:
     return True
 
 
+def _check_addresses(message: Request | Response) -> None:
+    """Parse now the address headers calls and dialogs read later, so a bad one is a
+    malformed message (400 or dropped) rather than an error halfway through a call."""
+    try:
+        for name in ("from", "to"):
+            parse_name_addr(message.headers.get(name) or "")
+        for name in ("contact", "record-route", "route"):
+            for value in message.headers.get_all(name):
+                if value != "*":
+                    parse_name_addr(value)
+        parse_via(message.headers.get("via") or "")
+    except ParseError as exc:
+        raise ParseError(exc.what, message.headers, isinstance(message, Request)) from exc
+
+
 class UserAgent:
     allow = ALLOW
 
@@ -117,6 +132,7 @@ class UserAgent:
         self._register_cseq = 0
         self._refresh: asyncio.TimerHandle | None = None
         self._detected_host: str | None = None
+        self._nat_address: tuple[str, int] | None = None
 
     # ---- lifecycle ----
 
@@ -189,8 +205,10 @@ class UserAgent:
         return f"SIP/2.0/{proto} {self.advertised_host}:{self.port};rport;branch={new_branch()}"
 
     def contact(self) -> str:
+        """Our Contact: the address the registrar saw us at when that differs (NAT)."""
+        host, port = self._nat_address or (self.advertised_host, self.port)
         extra = ";transport=tcp" if self.config.transport == "tcp" else ""
-        return f"<sip:{self.config.user}@{self.advertised_host}:{self.port}{extra}>"
+        return f"<sip:{self.config.user}@{host}:{port}{extra}>"
 
     def target_address(self, target: str) -> NameAddr:
         """A SIP URI as given, or a phone number / extension routed to the trunk domain."""
@@ -227,7 +245,7 @@ class UserAgent:
             SipUri(self.domain, caller_id or self.config.user), self.config.display_name
         )
         call = Call(self, "out", await self.media.open())
-        await call._dial(address, caller, ring_timeout)
+        await call.start_outgoing(address, caller, ring_timeout)
         return call
 
     def start_invite(
@@ -314,6 +332,8 @@ class UserAgent:
             log.warning("REGISTER %s at %s failed: %s", self.config.user, self.domain, status)
             self.registered = False
             return False
+        if wanted and self._learn_nat_address(response):
+            return await self.register(expires)
         granted = self._granted_expiry(response, wanted)
         self.registered = granted > 0
         self.registered_until = self.now() + granted
@@ -326,6 +346,22 @@ class UserAgent:
         log.info("REGISTER %s at %s: %d s", self.config.user, self.domain, granted)
         return True
 
+    def _learn_nat_address(self, response: Response) -> bool:
+        """RFC 3581: received/rport on our Via show our address outside a NAT. True when it
+        changed, so the caller registers again with a Contact that can reach us."""
+        if self.config.public_host is not None:
+            return False
+        via = parse_via(response.headers.get("via") or "")
+        received, rport = via.params.get("received"), via.params.get("rport")
+        if not received or not rport or not rport.isdigit():
+            return False
+        seen = (received, int(rport))
+        if seen == (self._nat_address or (self.advertised_host, self.port)):
+            return False
+        log.info("behind NAT: the registrar sees us at %s:%d", *seen)
+        self._nat_address = seen
+        return True
+
     def _granted_expiry(self, response: Response, wanted: int) -> int:
         for contact in response.headers.get_all("contact"):
             try:
@@ -333,7 +369,8 @@ class UserAgent:
             except ParseError:
                 continue
             value = address.params.get("expires")
-            if address.uri.port == self.port and value and value.isdigit():
+            ours = (self._nat_address or (self.advertised_host, self.port))[1]
+            if address.uri.port == ours and value and value.isdigit():
                 return int(value)
         header = response.headers.get("expires")
         return int(header) if header and header.isdigit() else wanted
@@ -349,8 +386,11 @@ class UserAgent:
         contact: bool = False,
         sdp: bytes | None = None,
         warning: str | None = None,
+        extra: dict[str, str] | None = None,
     ) -> None:
         response = self._response_for(tx.request.headers, status, reason, to_tag)
+        for name, value in (extra or {}).items():
+            response.headers.add(name, value)
         if contact:
             response.headers.add("contact", self.contact())
         if status == 200 and tx.request.method in ("OPTIONS", "INVITE"):
@@ -429,6 +469,7 @@ class UserAgent:
     def _on_message(self, data: bytes, source: Destination) -> None:
         try:
             message = parse(data)
+            _check_addresses(message)
             if isinstance(message, Request):
                 self._stamp_via(message, source)
             events = self.layer.receive(message, source, self.now())
@@ -487,7 +528,9 @@ class UserAgent:
             elif isinstance(event, StrayResponse):
                 self._on_stray(event.response)
             elif isinstance(event, AckReceived):
-                log.debug("ACK for %s", (event.request.headers.get("call-id") or "")[:8])
+                acked = self._calls_by_id.get(event.request.headers.get("call-id") or "")
+                if acked is not None:
+                    acked.on_ack(event.request)
         self._arm()
 
     def _arm(self) -> None:
@@ -534,11 +577,17 @@ class UserAgent:
         _, method = parse_cseq(response.headers.get("cseq") or "")
         call = self._calls_by_id.get(response.headers.get("call-id") or "")
         if method == "INVITE" and 200 <= response.status < 300 and call is not None:
-            self.spawn(call.resend_ack())
+            call.on_late_2xx(response)
 
     def _on_request(self, tx: ServerTransaction, request: Request) -> None:
         call_id = request.headers.get("call-id") or ""
         to_tag = parse_name_addr(request.headers.get("to") or "").tag
+        required = request.headers.get_all("require")
+        if required and request.method not in ("CANCEL", "BYE"):
+            # We support no extensions (no 100rel, no timer): RFC 3261 §8.2.2.3
+            unsupported = {"unsupported": ", ".join(required)}
+            self.respond(tx, 420, "Bad Extension", to_tag=new_tag(), extra=unsupported)
+            return
         if request.method == "CANCEL":
             branch, sent_by = top_via_key(request.headers)
             invite_tx = self.layer.find_server(branch, sent_by, "INVITE")
@@ -579,7 +628,7 @@ class UserAgent:
     ) -> None:
         call = Call(self, "in", await self.media.open())
         self._server_calls[tx] = call
-        call._begin_incoming(tx, request)
+        call.begin_incoming(tx, request)
         if call.dialog is None or not call.is_active:
             return
         self.bind_call(call, call.dialog.local.tag or "")

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from dozvon.media import Codec, DtmfEvent, RtpSession
+from tests.integration.media.waiting import eventually
 
 
 def _sine(seconds: float, frequency: float = 440.0) -> bytes:
@@ -20,7 +21,7 @@ async def test_play_reaches_the_peer_tap(pair: tuple[RtpSession, RtpSession]) ->
     callee.add_tap(heard.append)
     prompt = _sine(0.5)
     assert await caller.play(prompt).done() is True
-    await asyncio.sleep(0.1)
+    await eventually(lambda: len(heard) >= 25)
     audio = np.frombuffer(b"".join(heard), dtype="<i2").astype(float)
     assert audio.size >= 4000
     # The prompt survived A-law both ways: the loudest second is near the prompt's level.
@@ -42,7 +43,7 @@ async def test_digits_both_ways_every_method(pair: tuple[RtpSession, RtpSession]
     assert await caller.send_digit("5", method="inband") is True
     assert await callee.send_digit("*") is True
     assert await callee.send_digit("0", method="inband") is True
-    await asyncio.sleep(0.1)
+    await eventually(lambda: len(to_callee) >= 4 and len(to_caller) >= 2)
     assert [(e.digit, e.source) for e in to_callee] == [
         ("1", "rfc4733"),
         ("9", "rfc4733"),
@@ -95,5 +96,38 @@ async def test_symmetric_rtp_latches_on_the_real_source(
     # The callee's SDP pointed at a wrong port; the caller's packets teach it the right one.
     callee.set_remote("127.0.0.1", 9, Codec.PCMA, telephone_event_pt=101)
     assert callee.remote_address == ("127.0.0.1", 9)
-    await asyncio.sleep(0.1)
+    await eventually(lambda: callee.remote_address != ("127.0.0.1", 9))
     assert callee.remote_address == ("127.0.0.1", caller.local_port)
+
+
+async def test_renegotiating_without_telephone_event_abandons_pending_digits(
+    pair: tuple[RtpSession, RtpSession],
+) -> None:
+    caller, callee = pair
+    pending = asyncio.ensure_future(caller.send_digit("1", duration_ms=500))
+    await asyncio.sleep(0.05)
+    caller.set_remote("127.0.0.1", callee.local_port, Codec.PCMA, telephone_event_pt=None)
+    assert await pending is False
+
+
+async def test_collect_digits_stops_at_count_terminator_or_timeout(
+    pair: tuple[RtpSession, RtpSession],
+) -> None:
+    caller, callee = pair
+
+    async def press(keys: str) -> None:
+        for key in keys:
+            await caller.send_digit(key, duration_ms=60)
+
+    pressing = asyncio.ensure_future(press("12#9"))
+    assert await callee.collect_digits(5, timeout=10) == "12"
+    await pressing
+    pressing = asyncio.ensure_future(press("3456"))
+    assert await callee.collect_digits(2, timeout=10) == "34"
+    await pressing
+    # One key, then a pause: the inter-digit timeout ends it long before the overall one.
+    collecting = asyncio.ensure_future(callee.collect_digits(4, 60, inter_digit_timeout=0.3))
+    await asyncio.sleep(0)
+    callee.inject_digit("8")
+    assert await asyncio.wait_for(collecting, 10) == "8"
+    assert await asyncio.wait_for(callee.collect_digits(4, timeout=0.05), 10) == ""

@@ -157,9 +157,7 @@ async def test_writes_participant_status_and_comment_with_if_match(
     fhir_base_url: str, seeded: dict[str, str]
 ) -> None:
     conn = connector(fhir_base_url)
-    record = OutcomeRecord(
-        seeded["a10"], 2, Outcome.CONFIRMED, Evidence(talk_seconds=12.0), 2, DAY
-    )
+    record = OutcomeRecord(seeded["a10"], 2, Outcome.CONFIRMED, Evidence(talk_seconds=12.0), 2, DAY)
     async with conn:
         await conn.write(record)
         await conn.write(record)  # idempotent: the same values again

@@ -88,7 +88,13 @@ async def mllp_send(port: int, messages: list[str], tmp_path: Path) -> str:
     path = tmp_path / "messages.hl7"
     path.write_text("\n".join(m.replace("\r", "\n") for m in messages) + "\n", encoding="utf-8")
     process = await asyncio.create_subprocess_exec(
-        tool, "--loose", "--file", str(path), "--port", str(port), "127.0.0.1",
+        tool,
+        "--loose",
+        "--file",
+        str(path),
+        "--port",
+        str(port),
+        "127.0.0.1",
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

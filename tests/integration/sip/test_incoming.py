@@ -7,10 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from dozvon.sip.call import Call
 from dozvon.sip.ua import UserAgent
 
 from .conftest import SippFactory, free_port, stop_process, wait_for_port
+
+pytestmark = pytest.mark.sip
 
 
 async def test_incoming_call_answered_and_hung_up_by_caller(
@@ -81,3 +85,21 @@ def test_dozvon_listen_answers(sipp: SippFactory, tmp_path: Path) -> None:
     finally:
         stop_process(listener)
     assert b'"digits": "3"' in out
+
+
+async def test_late_offer_answer_comes_in_the_ack(media_ua: UserAgent, sipp: SippFactory) -> None:
+    seen: list[Call] = []
+    digits: list[str] = []
+
+    async def answer(call: Call) -> None:
+        seen.append(call)
+        await call.answer()
+        digits.append(await call.collect_digits(1, timeout=3))
+        await call.ended.wait()
+
+    media_ua.on_incoming = answer
+    caller = sipp.start("uac_late_offer", "-m", "1", f"127.0.0.1:{media_ua.port}")
+    assert await asyncio.to_thread(caller.process.wait, 10) == 0
+    [call] = seen
+    assert call.stream is not None and call.stream.remote_port == caller.media_port
+    assert digits == ["1"]  # RTP flowed both ways only because the ACK's SDP was used

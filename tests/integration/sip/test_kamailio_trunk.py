@@ -6,10 +6,14 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+import pytest
+
 from dozvon.sip.auth import Credentials
 from dozvon.sip.ua import UaConfig, UserAgent
 
 from .conftest import FAST_TIMERS, Kamailio, SippFactory
+
+pytestmark = pytest.mark.sip
 
 
 @asynccontextmanager
@@ -85,6 +89,21 @@ async def test_tcp_to_the_trunk(sipp: SippFactory, kamailio_for: Callable[[int],
         assert agent.registered
         call = await agent.dial("79161234567", ring_timeout=5)
         assert await asyncio.wait_for(call.wait_answered(), 5)
+        assert await call.collect_digits(2, timeout=5) == "59"
+        await call.hangup()
+    assert await asyncio.to_thread(callee.process.wait, 5) == 0
+
+
+async def test_outbound_proxy_carries_a_call_to_a_foreign_uri(
+    sipp: SippFactory, kamailio_for: Callable[[int], Kamailio]
+) -> None:
+    callee = sipp.start("uas_answer_info", "-m", "1")
+    trunk = kamailio_for(callee.port)
+    proxy = f"sip:127.0.0.1:{trunk.noauth_port}"
+    async with trunk_ua(trunk, outbound_proxy=proxy) as agent:
+        call = await agent.dial("sip:someone@192.0.2.10:5999", ring_timeout=5)
+        assert await asyncio.wait_for(call.wait_answered(), 5)
+        assert call.dialog is not None and len(call.dialog.route_set) == 1  # it went via the proxy
         assert await call.collect_digits(2, timeout=5) == "59"
         await call.hangup()
     assert await asyncio.to_thread(callee.process.wait, 5) == 0

@@ -71,10 +71,14 @@ class RecordingSink:
     rows: dict[tuple[str, int], OutcomeRecord] = field(default_factory=dict)
     calls: list[tuple[str, int]] = field(default_factory=list)
     down: bool = False
+    refuse: set[str] = field(default_factory=set)
+    """Visits whose rows the MIS rejects (a constraint, say) while the rest go through."""
 
     async def write(self, record: OutcomeRecord) -> None:
         if self.down:
             raise MisError("connection refused (test)")
+        if record.appointment_id in self.refuse:
+            raise ValueError(f"constraint failed for {record.appointment_id} (test)")
         self.calls.append((record.appointment_id, record.attempt))
         self.rows[(record.appointment_id, record.attempt)] = record
 

@@ -20,11 +20,12 @@ _BY_STATUS = {
 
 
 def signalling_outcome(result: CallResult) -> Outcome | None:
-    """The outcome of an unanswered call; None when it was answered (the dialog decides then)."""
-    if result.answered:
-        return None
+    """The outcome of an unanswered call; None when it was answered (the dialog decides then).
+    A 200 that crossed our CANCEL is still no_answer: we hung up before anyone was spoken to."""
     if result.cancelled:
         return Outcome.NO_ANSWER
+    if result.answered:
+        return None
     if result.timed_out or result.sip_status is None:
         return Outcome.NETWORK_ERROR
     return _BY_STATUS.get(result.sip_status, Outcome.NETWORK_ERROR)

@@ -1,0 +1,143 @@
+"""`dozvon run --config FILE`: the daemon. Scheduled syncs, dialing, write-back, live progress.
+
+SIGTERM or Ctrl-C stops it gracefully: no new calls, active calls get the grace period, the
+outbox is flushed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, ClassVar
+
+import typer
+from rich.live import Live
+from rich.table import Table
+
+from dozvon.campaign.clock import SystemClock
+from dozvon.campaign.dispatcher import CallEvent
+from dozvon.campaign.schedule import CronSchedule
+from dozvon.campaign.service import CampaignRunner, dispatch_settings, spec_from_settings
+from dozvon.channels.voice.setup import open_voice_channel
+from dozvon.config import Settings, load_settings
+from dozvon.core.outcome import Channel
+from dozvon.dialog.library import find
+from dozvon.mis.config import load, open_connector
+from dozvon.store import Store, upgrade
+
+
+class KeyValueFormatter(logging.Formatter):
+    """One event per line, `key=value` fields after the message; numbers arrive masked."""
+
+    _standard: ClassVar[frozenset[str]] = frozenset(vars(logging.makeLogRecord({})))
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = {k: v for k, v in vars(record).items() if k not in self._standard}
+        extra = " ".join(f"{k}={v}" for k, v in fields.items() if k != "message")
+        line = f"{self.formatTime(record)} {record.levelname} {record.name}: {record.getMessage()}"
+        return f"{line} {extra}".rstrip()
+
+
+class Progress:
+    def __init__(self) -> None:
+        self.active = 0
+        self.calls = 0
+        self.outcomes: dict[str, int] = {}
+        self.last: list[str] = []
+
+    def on_event(self, event: CallEvent) -> None:
+        self.active = event.active
+        if event.outcome is None:
+            self.calls += 1
+            return
+        self.outcomes[event.outcome.value] = self.outcomes.get(event.outcome.value, 0) + 1
+        self.last = [
+            f"{event.phone_masked} #{event.attempt_no}: {event.outcome.value}",
+            *self.last,
+        ][:5]
+
+    def render(self, queue: int) -> Table:
+        table = Table(title=f"Dozvon {datetime.now():%H:%M:%S}")
+        table.add_column("Показатель / metric")
+        table.add_column("Значение / value", justify="right")
+        table.add_row("Активные звонки / active calls", str(self.active))
+        table.add_row("Звонков / calls", str(self.calls))
+        table.add_row("В очереди / queued tasks", str(queue))
+        for name, count in sorted(self.outcomes.items()):
+            table.add_row(f"  {name}", str(count))
+        for line in self.last:
+            table.add_row("", line)
+        return table
+
+
+async def serve(settings: Settings, grace: float) -> None:
+    if settings.trunk is None or settings.mis is None:
+        raise typer.BadParameter("нужны разделы trunk и mis / the config needs trunk and mis")
+    store = Store(settings.database.url)
+    upgrade(store.engine)
+    connector = open_connector(load(settings.mis))
+    stack, voice = await open_voice_channel(settings)
+    specs = {c.name: spec_from_settings(c, find(c.scenario)) for c in settings.campaigns}
+    progress = Progress()
+    clock = SystemClock()
+    runner = CampaignRunner(
+        store,
+        connector,
+        connector,
+        specs,
+        {Channel.VOICE: voice},
+        clock=clock,
+        dispatch=dispatch_settings(settings, grace),
+        clinic_timezone=settings.clinic.timezone,
+        on_event=progress.on_event,
+    )
+    schedule = CronSchedule(
+        [entry for c in settings.campaigns for entry in c.schedule], settings.clinic.timezone
+    )
+    last_check = clock.now()
+
+    def sync_due() -> bool:
+        nonlocal last_check
+        now = clock.now()
+        due = schedule.due(last_check, now)
+        last_check = now
+        return due
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    service = asyncio.create_task(runner.serve(stop, sync_due, grace_seconds=grace))
+    try:
+        with Live(progress.render(0), refresh_per_second=2) as live:
+            while not service.done():
+                running = runner.state.running_campaigns()
+                queued = (
+                    len(runner.state.due_tasks(running, clock.now(), 1000, ())) if running else 0
+                )
+                live.update(progress.render(queued))
+                await asyncio.wait({service}, timeout=1.0)
+        await service
+    finally:
+        await stack.stop()
+        await connector.aclose()
+        store.dispose()
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def run(
+        config: Annotated[Path, typer.Option("--config", "-c", help="Файл настроек / config")],
+        grace: Annotated[
+            float, typer.Option(help="Секунд на завершение звонков при остановке / grace seconds")
+        ] = 30.0,
+    ) -> None:
+        """Служба обзвона: синхронизация по расписанию, звонки, запись в МИС / the daemon."""
+        handler = logging.StreamHandler()
+        handler.setFormatter(KeyValueFormatter())
+        logging.basicConfig(level=logging.INFO, handlers=[handler])
+        settings, _ = load_settings(config)
+        asyncio.run(serve(settings, grace))
