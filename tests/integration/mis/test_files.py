@@ -329,3 +329,22 @@ async def test_access_errors_come_from_the_real_mdb_export(tmp_path: Path) -> No
     conn = open_file(source)
     with pytest.raises(MisError, match="отключена"):
         await conn.write(outcome("1", 1))
+
+
+async def test_check_reports_the_file_and_refuses_a_locked_one(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "w.csv", csv_text(ROWS), "cp1251")
+    before = path.read_bytes()
+    conn = open_file({"kind": "csv", "path": str(path)})
+    report = await conn.check(WINDOW)
+    assert report[0] == f"файл: {path}" and report[-1].startswith(f"запись: в {path}")
+    (tmp_path / "~$w.csv").write_text("x", encoding="utf-8")
+    with pytest.raises(MisError, match="открыт в другой программе"):
+        await conn.check(WINDOW)
+    assert path.read_bytes() == before
+
+
+async def test_empty_sheet_is_one_error(tmp_path: Path) -> None:
+    path = tmp_path / "empty.xlsx"
+    openpyxl.Workbook().save(path)
+    _, errors = await split(open_file({"kind": "excel", "path": str(path)}))
+    assert len(errors) == 1 and "лист пуст" in errors[0].message
