@@ -174,3 +174,18 @@ async def test_hostile_rows_in_a_typeless_database(tmp_path: Path) -> None:
     assert [a.external_id for a in appts] == ["101", "102", "104", "105"]
     assert {(e.row, e.field) for e in errors} >= {(2, "id"), (8, "appt_at")}
     assert any("повтор" in e.message for e in errors)
+
+
+@pytest.mark.mariadb
+async def test_write_survives_a_dropped_connection(maria: Backend) -> None:
+    proxy = FlakyProxy(("127.0.0.1", 3306), drop=2)
+    try:
+        url = maria.url.replace("127.0.0.1:3306", f"127.0.0.1:{proxy.port}")
+        conn = connector(maria, url=url, retry_delay=0.01)
+        await conn.write(record("104", 2, Outcome.DECLINED))
+        assert proxy.accepted == 3
+    finally:
+        proxy.close()
+    assert maria.rows("SELECT call_result, call_attempts FROM appointments WHERE id = 104") == [
+        (3, 2)
+    ]
