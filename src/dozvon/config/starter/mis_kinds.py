@@ -72,20 +72,6 @@ def _odbc_source(facts: dict[str, str]) -> str:
     return lines(pairs, 4) + "\n" + SQL_SELECT
 
 
-def _file_source(kind: str, extra: list[tuple[str, str]]) -> Callable[[dict[str, str]], str]:
-    def source(facts: dict[str, str]) -> str:
-        pairs = [
-            (f"kind: {kind}", ""),
-            (f"path: {quoted(facts['path'])}", "# выгрузка МИС / the MIS's export file"),
-            ("results: in_place", "# in_place | separate | none: куда писать результат"),
-            ("# results_path: /srv/mis/import/results.csv", "# для / for results: separate"),
-            *extra,
-        ]
-        return lines(pairs, 4)
-
-    return source
-
-
 FILE_FIELDS = [
     ("external_id: ID", FILL + ": столбец id записи / appointment id column"),
     ("patient.name: FIO", ""),
@@ -101,14 +87,21 @@ FILE_RESULTS = """\
         ATTEMPT: attempt"""
 
 
+def _bearer_api(kind: str, facts: dict[str, str], env: str, auth: str) -> list[tuple[str, str]]:
+    """The head of an HTTP API's source: its address and a bearer token from the environment."""
+    return [
+        (f"kind: {kind}", ""),
+        (f"base_url: {quoted(facts['base_url'])}", ""),
+        ("auth:", auth),
+        ("  type: bearer", ""),
+        (f"  token: {{env: {env}}}", "# токен — из окружения / from the environment"),
+    ]
+
+
 def _rest_source(facts: dict[str, str]) -> str:
     head = lines(
         [
-            ("kind: rest", ""),
-            (f"base_url: {quoted(facts['base_url'])}", ""),
-            ("auth:", "# none | bearer | basic | api_key | oauth2"),
-            ("  type: bearer", ""),
-            ("  token: {env: MIS_TOKEN}", "# токен — из окружения / from the environment"),
+            *_bearer_api("rest", facts, "MIS_TOKEN", "# none | bearer | basic | api_key | oauth2"),
         ],
         4,
     )
@@ -132,13 +125,14 @@ def _rest_source(facts: dict[str, str]) -> str:
     )
 
 
-REST_FIELDS = [
-    ("external_id: ID", "# имена столбцов из read.columns / names from read.columns"),
-    ("patient.name: FIO", ""),
-    ("patient.phones: PHONE", ""),
-    ("start: START", ""),
-    ("doctor.name: DOCTOR", ""),
-]
+def _named_columns(where: str) -> list[tuple[str, str]]:
+    """Fields of a kind whose columns are named in its own `source:` block."""
+    return [
+        ("external_id: ID", f"# имена столбцов из {where} / names from {where}"),
+        ("patient.name: FIO", ""),
+        ("patient.phones: PHONE", ""),
+        ("start: START", ""),
+    ]
 
 
 def _bitrix24_source(facts: dict[str, str]) -> str:
@@ -167,11 +161,7 @@ def _crm_fields(start_column: str) -> list[tuple[str, str]]:
 def _amocrm_source(facts: dict[str, str]) -> str:
     return lines(
         [
-            ("kind: amocrm", ""),
-            (f"base_url: {quoted(facts['base_url'])}", ""),
-            ("auth:", "# долгосрочный токен или oauth2 / long-lived token or oauth2"),
-            ("  type: bearer", ""),
-            ("  token: {env: AMOCRM_TOKEN}", "# токен — из окружения / from the environment"),
+            *_bearer_api("amocrm", facts, "AMOCRM_TOKEN", "# долгосрочный токен или oauth2"),
             ("pipeline_id: 0", FILL + ": id воронки / pipeline id"),
             ("status_ids: [0]", FILL + ": этап «Записан» / the stage(s) to call"),
             ("date_field_id: 0", FILL + ": id поля даты приёма / visit date field"),
@@ -210,22 +200,10 @@ def _onec_source(facts: dict[str, str]) -> str:
     )
 
 
-ONEC_FIELDS = [
-    ("external_id: ID", "# имена столбцов из columns / names from columns"),
-    ("patient.name: FIO", ""),
-    ("patient.phones: PHONE", ""),
-    ("start: START", ""),
-]
-
-
 def _fhir_source(facts: dict[str, str]) -> str:
     return lines(
         [
-            ("kind: fhir", ""),
-            (f"base_url: {quoted(facts['base_url'])}", "# FHIR R4"),
-            ("auth:", "# без авторизации / without auth: {type: none}"),
-            ("  type: bearer", ""),
-            ("  token: {env: MIS_TOKEN}", "# токен — из окружения / from the environment"),
+            *_bearer_api("fhir", facts, "MIS_TOKEN", "# без авторизации: {type: none}"),
             ("status: booked", "# какие Appointment звать / which Appointments to call"),
         ],
         4,
@@ -280,6 +258,26 @@ def _fixed(fields: list[tuple[str, str]]) -> Callable[[dict[str, str]], list[tup
     return lambda facts: fields
 
 
+ENCODING_LINE = ("# encoding: auto", "# cp1251, cp866, utf-8; auto угадывает / guesses")
+
+
+def _file_kind(kind: str, label: str, extension: str, extra: tuple[str, str]) -> MisKind:
+    def source(facts: dict[str, str]) -> str:
+        return lines(
+            [
+                (f"kind: {kind}", ""),
+                (f"path: {quoted(facts['path'])}", "# выгрузка МИС / the MIS's export file"),
+                ("results: in_place", "# in_place | separate | none: куда писать результат"),
+                ("# results_path: /srv/mis/import/results.csv", "# для / for results: separate"),
+                extra,
+            ],
+            4,
+        )
+
+    path = _path_question(f"/srv/mis/export/appointments.{extension}")
+    return MisKind(label, (path,), source, _fixed(FILE_FIELDS), FILE_RESULTS, _secrets())
+
+
 MIS_KINDS: dict[str, MisKind] = {
     "sql": MisKind(
         "SQL: PostgreSQL, MySQL/MariaDB, MS SQL, Firebird, SQLite, Oracle",
@@ -308,35 +306,19 @@ MIS_KINDS: dict[str, MisKind] = {
         SQL_RESULTS,
         _secrets("MIS_PASSWORD"),
     ),
-    "csv": MisKind(
-        "Файл CSV / a CSV file",
-        (_path_question("/srv/mis/export/appointments.csv"),),
-        _file_source("csv", [("# encoding: auto", "# cp1251, utf-8; auto угадывает / guesses")]),
-        _fixed(FILE_FIELDS),
-        FILE_RESULTS,
-        _secrets(),
-    ),
-    "excel": MisKind(
+    "csv": _file_kind("csv", "Файл CSV / a CSV file", "csv", ENCODING_LINE),
+    "excel": _file_kind(
+        "excel",
         "Файл Excel (.xlsx) / an Excel file",
-        (_path_question("/srv/mis/export/appointments.xlsx"),),
-        _file_source("excel", [("sheet: 0", "# лист: номер или имя / sheet number or name")]),
-        _fixed(FILE_FIELDS),
-        FILE_RESULTS,
-        _secrets(),
+        "xlsx",
+        ("sheet: 0", "# лист: номер или имя / sheet number or name"),
     ),
-    "dbf": MisKind(
-        "Файл DBF / a DBF table",
-        (_path_question("/srv/mis/export/appointments.dbf"),),
-        _file_source("dbf", [("# encoding: auto", "# cp866, cp1251; auto угадывает / guesses")]),
-        _fixed(FILE_FIELDS),
-        FILE_RESULTS,
-        _secrets(),
-    ),
+    "dbf": _file_kind("dbf", "Файл DBF / a DBF table", "dbf", ENCODING_LINE),
     "rest": MisKind(
         "REST API (JSON)",
         (_url_question("https://mis.example.ru/api/"),),
         _rest_source,
-        _fixed(REST_FIELDS),
+        _fixed([*_named_columns("read.columns"), ("doctor.name: DOCTOR", "")]),
         "",
         _secrets("MIS_TOKEN"),
     ),
@@ -370,7 +352,7 @@ MIS_KINDS: dict[str, MisKind] = {
             Question("username", "Пользователь 1С / 1C user", "dozvon", field_name),
         ),
         _onec_source,
-        _fixed(ONEC_FIELDS),
+        _fixed(_named_columns("columns")),
         "",
         _secrets("MIS_PASSWORD"),
     ),
