@@ -36,6 +36,18 @@ from dozvon.mis.source import RawRow
 from dozvon.mis.values import SafeTemplate
 
 PAGE = 250
+LEAD_COLUMNS = frozenset(
+    {
+        "id",
+        "name",
+        "status_id",
+        "pipeline_id",
+        "price",
+        "visit_at",
+        "contact.name",
+        "contact.phones",
+    }
+)
 CALL_STATUS: dict[Outcome, int] = {
     Outcome.CONFIRMED: 4,
     Outcome.DECLINED: 4,
@@ -112,6 +124,14 @@ class AmoCrmConnector(InterfaceConnector):
             **{o.value: c for o, c in CALL_STATUS.items()},
             **config.call_status,
         }
+        odd = sorted(
+            c for c in mis.mapping.mis_columns if c not in LEAD_COLUMNS and not _field_id(c)
+        )
+        if odd:
+            raise MisError(
+                f"{mis.name}: у сделки amoCRM нет столбцов {', '.join(odd)}; есть "
+                f"{', '.join(sorted(LEAD_COLUMNS))} и cf.<id поля>"
+            )
         writable = {k for k in mis.mapping.results.fields if k != "status_id"}
         bad = sorted(k for k in writable if not _field_id(k))
         if bad:

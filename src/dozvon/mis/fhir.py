@@ -108,6 +108,7 @@ class FhirConnector(InterfaceConnector):
             headers={"Accept": JSON_TYPES},
             retry=RetryPolicy(),
         )
+        self.offer(FHIR_COLUMNS)
         unknown = set(mis.mapping.results.fields) - WRITABLE
         if unknown:
             raise MisError(

@@ -152,6 +152,7 @@ class Hl7Connector(InterfaceConnector):
         super().__init__(mis)
         self.config = config
         self.columns = {**DEFAULT_COLUMNS, **config.columns}
+        self.offer([*self.columns, "status"])
         self.held: dict[str, Appointment] = {}
         self.errors: list[RowError] = []
         self._server: asyncio.base_events.Server | None = None

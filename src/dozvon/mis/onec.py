@@ -91,6 +91,8 @@ class OneCConnector(InterfaceConnector):
             headers={"Accept": "application/json"},
         )
         self.columns = JsonColumns(config.columns) if config.columns else None
+        if config.columns:
+            self.offer(config.columns)
         self._checked = False
 
     async def metadata(self) -> dict[str, set[str]]:

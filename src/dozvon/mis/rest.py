@@ -174,6 +174,7 @@ class RestConnector(InterfaceConnector):
             verify=config.verify_tls,
         )
         self.columns = JsonColumns(config.read.columns)
+        self.offer(config.read.columns)
         self.items_path = compile_path(config.read.items)
         items = config.read.items
         self.items_parent = compile_path(items[:-3]) if items.endswith("[*]") else None

@@ -117,6 +117,7 @@ class XmlGatewayConnector(InterfaceConnector):
         ns = config.namespaces
         self.records = _xpath(config.records, ns)
         self.columns = {name: _xpath(path, ns) for name, path in config.columns.items()}
+        self.offer(config.columns)
         self.error_path = _xpath(config.error, ns) if config.error else None
         transport = config.transport
         self.http: MisHttp | None = None

@@ -276,3 +276,34 @@ def test_result_fields_must_name_custom_fields(fake: FakeAmoCrm) -> None:
     )
     with pytest.raises(MisError, match=r"cf\.<id поля>.*RESULT"):
         open_connector(mis)
+
+
+async def test_a_lead_without_an_optional_field_still_maps(
+    fake: FakeAmoCrm, base_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """amoCRM leaves empty custom fields out of the answer: absent reads as empty."""
+    seed(fake, 2)
+    fake.leads[1]["custom_fields_values"] = fake.leads[1]["custom_fields_values"][:1]
+    items = await fetch(connector(base_url, oauth(fake, base_url, tmp_path, monkeypatch)))
+    appointments = {a.external_id: a for a in items if isinstance(a, Appointment)}
+    assert appointments["1"].doctor.name == ""
+    assert appointments["2"].doctor.name == "Петров П. П."
+
+
+def test_a_mapping_naming_an_unknown_lead_column_fails_at_start() -> None:
+    mis = MisConfig.model_validate(
+        {
+            "name": "amo",
+            "source": {
+                "kind": "amocrm",
+                "base_url": "https://x.amocrm.ru",
+                "auth": {"type": "bearer", "token": {"env": "HOME"}},
+                "pipeline_id": 1,
+                "status_ids": [2],
+                "date_field_id": 3,
+            },
+            "mapping": {**MAPPING, "fields": {**MAPPING["fields"], "doctor.name": "doctor"}},
+        }
+    )
+    with pytest.raises(MisError, match=r"нет столбцов doctor; есть .*cf\.<id поля>"):
+        open_connector(mis)
