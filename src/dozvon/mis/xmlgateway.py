@@ -143,6 +143,8 @@ class XmlGatewayConnector(InterfaceConnector):
             root = await self._exchange(transport.url, body)
             yield self._rows(root, "")
             return
+        if not transport.inbox.is_dir():
+            raise MisError(f"{self.name}: папка выгрузки МИС {transport.inbox} не найдена")
         files = sorted(transport.inbox.glob(transport.pattern))
         for path in files:
             try:

@@ -202,6 +202,14 @@ async def test_folder_results_are_one_file_per_attempt_and_repeatable(tmp_path: 
     assert "<rnumb_id>R/../1</rnumb_id><result>0</result>" in text
 
 
+async def test_a_missing_inbox_is_an_error(tmp_path: Path) -> None:
+    conn = connector(
+        {"type": "folder", "inbox": str(tmp_path / "nope"), "outbox": str(tmp_path)}, request=None
+    )
+    with pytest.raises(MisError, match="папка выгрузки МИС .*nope не найдена"):
+        await fetch(conn)
+
+
 def test_bad_xpath_fails_at_config_time() -> None:
     with pytest.raises(ValueError, match="неверный XPath"):
         connector({"type": "folder", "inbox": "/tmp", "outbox": "/tmp"}, records="//rnumb[")
