@@ -206,7 +206,7 @@ async def test_a_missing_inbox_is_an_error(tmp_path: Path) -> None:
     conn = connector(
         {"type": "folder", "inbox": str(tmp_path / "nope"), "outbox": str(tmp_path)}, request=None
     )
-    with pytest.raises(MisError, match="папка выгрузки МИС .*nope не найдена"):
+    with pytest.raises(MisError, match=r"папка выгрузки МИС .*nope не найдена"):
         await fetch(conn)
 
 
