@@ -224,6 +224,8 @@ class Hl7Connector(InterfaceConnector):
         return _ack(message, "AA", "")
 
     async def fetch(self, window: Window) -> AsyncIterator[Appointment | RowError]:
+        if self._server is None:
+            await self.start()  # a long-lived connector starts listening on its first sync
         errors, self.errors = self.errors, []
         for error in errors:
             yield error
