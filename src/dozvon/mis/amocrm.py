@@ -194,7 +194,7 @@ class AmoCrmConnector(InterfaceConnector):
                 return RowError(self.name, label, "custom_fields_values", "поле без field_id")
             values = [v.get("value") for v in field.get("values") or [] if isinstance(v, dict)]
             name = f"cf.{field['field_id']}"
-            problem = next((p for v in values if (p := scalar_problem(name, v))), None)
+            problem = next((p for v in values if (p := scalar_problem(v))), None)
             if problem:
                 return RowError(self.name, label, name, problem)
             row[name] = values[0] if len(values) == 1 else "; ".join(map(str, values)) or None

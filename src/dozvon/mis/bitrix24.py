@@ -207,7 +207,7 @@ class Bitrix24Connector(InterfaceConnector):
         label = str(item.get("id", "?"))
         row: dict[str, Any] = {}
         for key, value in item.items():
-            problem = scalar_problem(key, value)
+            problem = scalar_problem(value)
             if problem is None:
                 row[key] = value
             elif key in self.mis.mapping.mis_columns:

@@ -96,7 +96,7 @@ class InterfaceConnector:
         return report
 
 
-def scalar_problem(name: str, value: Any) -> str | None:
+def scalar_problem(value: Any) -> str | None:
     """A value a mapping cannot use as text: an object or a list of objects."""
     if isinstance(value, Mapping) or (
         isinstance(value, list) and any(isinstance(v, Mapping | list) for v in value)

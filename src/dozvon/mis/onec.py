@@ -171,7 +171,7 @@ class OneCConnector(InterfaceConnector):
             return RowError(self.name, label, None, f"запись не объект: {type(record).__name__}")
         flat: dict[str, Any] = {}
         for key, value in record.items():
-            if scalar_problem(key, value) is None:
+            if scalar_problem(value) is None:
                 flat[key] = value
         return label, flat
 

@@ -112,7 +112,7 @@ class RenovatioConnector(InterfaceConnector):
             )
         if not window.start <= start < window.end:
             return None
-        row: dict[str, Any] = {k: v for k, v in item.items() if scalar_problem(k, v) is None}
+        row: dict[str, Any] = {k: v for k, v in item.items() if scalar_problem(v) is None}
         row["start"] = start
         row["cancelled"] = "1" if status == "refused" else "0"
         services = item.get("services") or []
