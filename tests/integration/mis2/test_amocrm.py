@@ -259,8 +259,9 @@ async def test_hostile_answers_are_clear_errors(
         await fetch(connector(base_url, oauth(fake, base_url, tmp_path, monkeypatch)))
 
 
-def test_result_fields_must_name_custom_fields(fake: FakeAmoCrm) -> None:
-    mis = MisConfig.model_validate(
+def offline(mapping: dict[str, Any]) -> MisConfig:
+    """A config that is never connected: for checks made when the connector is built."""
+    return MisConfig.model_validate(
         {
             "name": "amo",
             "source": {
@@ -271,11 +272,14 @@ def test_result_fields_must_name_custom_fields(fake: FakeAmoCrm) -> None:
                 "status_ids": [2],
                 "date_field_id": 3,
             },
-            "mapping": {**MAPPING, "results": {"fields": {"RESULT": "outcome"}}},
+            "mapping": mapping,
         }
     )
+
+
+def test_result_fields_must_name_custom_fields() -> None:
     with pytest.raises(MisError, match=r"cf\.<id поля>.*RESULT"):
-        open_connector(mis)
+        open_connector(offline({**MAPPING, "results": {"fields": {"RESULT": "outcome"}}}))
 
 
 async def test_a_lead_without_an_optional_field_still_maps(
@@ -291,19 +295,6 @@ async def test_a_lead_without_an_optional_field_still_maps(
 
 
 def test_a_mapping_naming_an_unknown_lead_column_fails_at_start() -> None:
-    mis = MisConfig.model_validate(
-        {
-            "name": "amo",
-            "source": {
-                "kind": "amocrm",
-                "base_url": "https://x.amocrm.ru",
-                "auth": {"type": "bearer", "token": {"env": "HOME"}},
-                "pipeline_id": 1,
-                "status_ids": [2],
-                "date_field_id": 3,
-            },
-            "mapping": {**MAPPING, "fields": {**MAPPING["fields"], "doctor.name": "doctor"}},
-        }
-    )
+    fields = {**MAPPING["fields"], "doctor.name": "doctor"}
     with pytest.raises(MisError, match=r"нет столбцов doctor; есть .*cf\.<id поля>"):
-        open_connector(mis)
+        open_connector(offline({**MAPPING, "fields": fields}))
