@@ -14,6 +14,7 @@ import pytest
 from dozvon.core.appointment import Appointment
 from dozvon.core.outcome import Evidence, Outcome
 from dozvon.mis.amocrm import AmoCrmConnector
+from dozvon.mis.auth import FileTokenStore, TokenPair
 from dozvon.mis.base import MisError, OutcomeRecord, RowError, Window
 from dozvon.mis.config import MisConfig, open_connector
 from dozvon.mis.http import RetryPolicy
@@ -298,3 +299,21 @@ def test_a_mapping_naming_an_unknown_lead_column_fails_at_start() -> None:
     fields = {**MAPPING["fields"], "doctor.name": "doctor"}
     with pytest.raises(MisError, match=r"нет столбцов doctor; есть .*cf\.<id поля>"):
         open_connector(offline({**MAPPING, "fields": fields}))
+
+
+async def test_a_new_token_that_cannot_be_stored_is_never_used(
+    fake: FakeAmoCrm, base_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rotated pair is saved before use: if saving fails, no request carries the new token."""
+    seed(fake, 1)
+    auth = oauth(fake, base_url, tmp_path, monkeypatch)
+    fake.expire_all()
+
+    def full_disk(self: FileTokenStore, pair: TokenPair) -> None:
+        raise MisError("диск заполнен")
+
+    monkeypatch.setattr(FileTokenStore, "save", full_disk)
+    with pytest.raises(MisError, match="диск заполнен"):
+        await fetch(connector(base_url, auth))
+    assert fake.refreshes == 1
+    assert fake.log == []  # no request got past authorisation
