@@ -232,3 +232,14 @@ def test_webhook_must_look_like_one(monkeypatch: pytest.MonkeyPatch) -> None:
                 }
             )
         )
+
+
+async def test_smart_process_comments_go_to_its_dynamic_timeline(
+    fake: FakeBitrix24, base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(fake, 1)
+    conn = connector(base_url, monkeypatch, entity_type_id=156)
+    async with conn:
+        await conn.write(record(1))
+    (comment,) = fake.comments
+    assert comment["ENTITY_TYPE"] == "dynamic_156"
