@@ -29,7 +29,7 @@ from dozvon.core.outcome import Outcome
 from dozvon.mis.auth import AuthConfig, build_auth
 from dozvon.mis.base import MisError, OutcomeRecord, RowError, Window
 from dozvon.mis.config import MisConfig
-from dozvon.mis.http import MisHttp, RetryPolicy, Secrets
+from dozvon.mis.http import HttpRetry, MisHttp, Secrets
 from dozvon.mis.interface import InterfaceConnector, scalar_problem
 from dozvon.mis.paging import NextLinkPaging, PageRequest, pages
 from dozvon.mis.source import RawRow
@@ -117,7 +117,7 @@ class AmoCrmConnector(InterfaceConnector):
             auth=build_auth(config.auth, mis.name, secrets),
             secrets=secrets,
             timeout=config.timeout,
-            retry=RetryPolicy(attempts=4, base_delay=1.0),
+            retry=HttpRetry(attempts=4, base_delay=1.0),
         )
         self.note = SafeTemplate(config.note) if config.note else None
         self.call_status = {

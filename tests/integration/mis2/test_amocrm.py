@@ -17,7 +17,7 @@ from dozvon.mis.amocrm import AmoCrmConnector
 from dozvon.mis.auth import FileTokenStore, TokenPair
 from dozvon.mis.base import MisError, OutcomeRecord, RowError, Window
 from dozvon.mis.config import MisConfig, open_connector
-from dozvon.mis.http import RetryPolicy
+from dozvon.mis.http import HttpRetry
 from tests.fakes.amocrm import FakeAmoCrm
 from tests.fakes.server import serve
 
@@ -127,7 +127,7 @@ def connector(base_url: str, auth: dict[str, Any], **source: Any) -> AmoCrmConne
     )
     conn = open_connector(mis)
     assert isinstance(conn, AmoCrmConnector)
-    conn.http.retry = RetryPolicy(attempts=4, base_delay=0.05, max_delay=0.3)
+    conn.http.retry = HttpRetry(attempts=4, base_delay=0.05, max_delay=0.3)
     return conn
 
 
