@@ -3,7 +3,8 @@
 Every mode answers `GET .../Appointment` the way a misbehaving server or proxy would:
 `html` (a login page with status 200), `broken` (cut JSON), `loop` (a Bundle whose `next`
 link points at itself), `outcome` (an OperationOutcome with status 200 instead of a Bundle),
-`wrong_types` (an Appointment whose `start` is not a date and whose participant is a string).
+`wrong_types` (an Appointment whose `start` is not a date and whose participant is a string),
+`expired` (401 with an OperationOutcome, as for an expired bearer token).
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ class HostileFhir:
             return Response(
                 '{"resourceType": "Bundle", "entry": [', 200, media_type="application/fhir+json"
             )
+        if self.mode == "expired":
+            issue = {"severity": "error", "code": "login", "diagnostics": "Token expired"}
+            return JSONResponse({"resourceType": "OperationOutcome", "issue": [issue]}, 401)
         if self.mode == "outcome":
             return JSONResponse({"resourceType": "OperationOutcome", "issue": []})
         bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "entry": []}

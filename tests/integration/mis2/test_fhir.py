@@ -247,6 +247,16 @@ async def test_hostile_server_answers_are_clear_errors(mode: str, message: str) 
                 await fetch_all(conn)
 
 
+async def test_an_expired_token_is_reported_masked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FHIR_TOKEN", "eyJ-expired-token-123")
+    with serve(HostileFhir("expired").app()) as url:
+        conn = connector(url + "/fhir", auth={"type": "bearer", "token": {"env": "FHIR_TOKEN"}})
+        async with conn:
+            with pytest.raises(MisError, match=r"HTTP 401: .*Token expired") as caught:
+                await fetch_all(conn)
+    assert "eyJ-expired-token-123" not in str(caught.value)
+
+
 async def test_resources_of_wrong_types_are_row_errors() -> None:
     with serve(HostileFhir("wrong_types").app()) as url:
         conn = connector(url + "/fhir")
