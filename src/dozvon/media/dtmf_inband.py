@@ -1,6 +1,6 @@
 """In-band DTMF: a Goertzel detector over 20 ms frames, and a tone generator.
 
-The detector evaluates the eight DTMF frequencies (and their second harmonics) on each
+The detector evaluates the eight DTMF frequencies (and the columns' second harmonics) on each
 160-sample block as single-bin DFTs, the same value Goertzel's recurrence computes, done as one
 numpy matrix product instead of a per-sample Python loop. A block counts as a key only if:
 the block is loud enough; one row and one column tone each stand clear of their neighbours;

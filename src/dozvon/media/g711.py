@@ -43,10 +43,9 @@ def decode(codec: Codec, payload: bytes) -> bytes:
     return audioop.ulaw2lin(payload, SAMPLE_WIDTH)
 
 
+_BY_PAYLOAD_TYPE = {codec.payload_type: codec for codec in Codec}
+
+
 def codec_for_payload_type(payload_type: int) -> Codec | None:
     """The G.711 codec of a static payload type, or None for any other type."""
-    if payload_type == Codec.PCMA:
-        return Codec.PCMA
-    if payload_type == Codec.PCMU:
-        return Codec.PCMU
-    return None
+    return _BY_PAYLOAD_TYPE.get(payload_type)

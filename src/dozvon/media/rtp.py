@@ -144,6 +144,12 @@ class RtpReceiver:
     def push(self, packet: RtpPacket) -> list[RtpPacket]:
         """Accept one packet; return the packets now ready, in order (often just this one)."""
         self.stats.received += 1
+        if packet.sequence == self._next and packet.ssrc == self._ssrc and not self._pending:
+            # The usual case, kept short: the very packet expected, nothing held back.
+            self._next = (self._next + 1) & 0xFFFF
+            self._recent[packet.sequence % RECENT_SLOTS] = packet.sequence
+            self.stats.delivered += 1
+            return [packet]
         if self._ssrc != packet.ssrc:
             if self._ssrc is not None:
                 self.stats.restarts += 1
@@ -165,11 +171,6 @@ class RtpReceiver:
         if packet.sequence in self._pending:
             self.stats.duplicate += 1
             return []
-        if delta == 0 and not self._pending:
-            self._next = (packet.sequence + 1) % SEQ_MOD
-            self._remember(packet.sequence)
-            self.stats.delivered += 1
-            return [packet]
         self._pending[packet.sequence] = packet
         return self._release()
 

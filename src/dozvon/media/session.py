@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from dozvon.media import g711, rfc4733, rtp
 from dozvon.media.clock import SharedClock
@@ -159,7 +159,7 @@ class RtpSession:
         self._loop = asyncio.get_running_loop()
         self._on_close = on_close
         self._remote: _Remote | None = None
-        self._latched: tuple[str, int] | None = None
+        self._latched: tuple[Any, ...] | None = None
         self._ssrc = random.getrandbits(32)
         self._sequence = random.getrandbits(16)
         self._timestamp = random.getrandbits(32)
@@ -209,7 +209,7 @@ class RtpSession:
     def remote_address(self) -> tuple[str, int] | None:
         """Where packets go now: the latched source if any, else the SDP address."""
         if self._latched is not None:
-            return self._latched
+            return (self._latched[0], self._latched[1])
         return self._remote.address if self._remote else None
 
     @property
@@ -381,7 +381,8 @@ class RtpSession:
         else:
             self._event_gap = max(0, self._event_gap - 1)
             payload, pcm = self._next_audio_frame(remote.codec)
-        self._send(rtp.build(payload_type, self._sequence, timestamp, self._ssrc, payload, marker))
+        packet = rtp.build(payload_type, self._sequence, timestamp, self._ssrc, payload, marker)
+        self._send(packet, remote)
         now = time.perf_counter()
         if self._last_sent_at is not None:
             gap = now - self._last_sent_at
@@ -422,8 +423,8 @@ class RtpSession:
             return handle._next_frame(codec)
         return _SILENCE_PAYLOAD[codec], SILENCE_FRAME
 
-    def _send(self, packet: bytes) -> None:
-        address = self.remote_address
+    def _send(self, packet: bytes, remote: _Remote) -> None:
+        address = self._latched or remote.address
         try:
             self._transport.sendto(packet, address)
         except OSError:
@@ -441,7 +442,7 @@ class RtpSession:
 
     # -- the network's side -------------------------------------------------------------------
 
-    def _on_datagram(self, data: bytes, address: tuple[str, int]) -> None:
+    def _on_datagram(self, data: bytes, address: tuple[Any, ...]) -> None:
         if self._closed:
             return
         try:
@@ -449,11 +450,10 @@ class RtpSession:
         except rtp.RtpParseError:
             self._stats.malformed += 1
             return
-        source = (address[0], address[1])
         if self._latched is None:
             # Symmetric RTP: answer wherever the peer's packets really come from (NAT).
-            self._latched = source
-        elif source != self._latched:
+            self._latched = address
+        elif address != self._latched:
             self._stats.foreign += 1
             return
         self._stats.packets_received += 1
@@ -477,12 +477,13 @@ class RtpSession:
         self._stats.unknown_payload += 1
 
     def _hear(self, pcm: bytes) -> None:
-        for tap in list(self._taps):
-            try:
-                tap(pcm)
-            except Exception:
-                log.exception("media tap failed; removing it")
-                self.remove_tap(tap)
+        if self._taps:
+            for tap in tuple(self._taps):
+                try:
+                    tap(pcm)
+                except Exception:
+                    log.exception("media tap failed; removing it")
+                    self.remove_tap(tap)
         if self._recorder is not None:
             self._record_inbound += pcm
         if self._inband is not None:

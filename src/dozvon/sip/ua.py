@@ -85,6 +85,21 @@ def _is_ip(host: str) -> bool:
     return True
 
 
+def _check_addresses(message: Request | Response) -> None:
+    """Parse now the address headers calls and dialogs read later, so a bad one is a
+    malformed message (400 or dropped) rather than an error halfway through a call."""
+    try:
+        for name in ("from", "to"):
+            parse_name_addr(message.headers.get(name) or "")
+        for name in ("contact", "record-route", "route"):
+            for value in message.headers.get_all(name):
+                if value != "*":
+                    parse_name_addr(value)
+        parse_via(message.headers.get("via") or "")
+    except ParseError as exc:
+        raise ParseError(exc.what, message.headers, isinstance(message, Request)) from exc
+
+
 class UserAgent:
     allow = ALLOW
 
@@ -454,6 +469,7 @@ class UserAgent:
     def _on_message(self, data: bytes, source: Destination) -> None:
         try:
             message = parse(data)
+            _check_addresses(message)
             if isinstance(message, Request):
                 self._stamp_via(message, source)
             events = self.layer.receive(message, source, self.now())
@@ -561,7 +577,7 @@ class UserAgent:
         _, method = parse_cseq(response.headers.get("cseq") or "")
         call = self._calls_by_id.get(response.headers.get("call-id") or "")
         if method == "INVITE" and 200 <= response.status < 300 and call is not None:
-            self.spawn(call.resend_ack())
+            call.on_late_2xx(response)
 
     def _on_request(self, tx: ServerTransaction, request: Request) -> None:
         call_id = request.headers.get("call-id") or ""

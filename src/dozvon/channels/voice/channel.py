@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from dozvon.channels.base import AttemptResult
@@ -11,7 +12,7 @@ from dozvon.channels.voice.signalling import signalling_outcome
 from dozvon.core.outcome import Channel, Evidence, HangupBy
 from dozvon.core.task import Task
 from dozvon.dialog.context import Clinic, DialogData
-from dozvon.dialog.engine import run_scenario
+from dozvon.dialog.engine import check_before_call, run_scenario
 from dozvon.dialog.loader import Scenario
 from dozvon.sip.call import Call
 from dozvon.sip.ua import UserAgent
@@ -41,7 +42,7 @@ class VoiceChannel:
         *,
         caller_id: str | None = None,
         ring_timeout: float = 30.0,
-        target_format: str = "{phone}",
+        route: Callable[[str], str] | None = None,
     ) -> None:
         self.ua = ua
         self.voice = voice
@@ -49,15 +50,18 @@ class VoiceChannel:
         self.clinic = clinic
         self.caller_id = caller_id
         self.ring_timeout = ring_timeout
-        self.target_format = target_format
-        """How a number becomes a SIP target: "{phone}" through the trunk, or a full URI."""
+        self.route = route or (lambda phone: phone)
+        """A number → the SIP target: by default the number itself, sent through the trunk."""
 
     async def attempt(
         self, task: Task, scenario: Any, *, phone: str, attempt_no: int
     ) -> AttemptResult:
         assert isinstance(scenario, Scenario)
-        target = self.target_format.format(phone=phone, digits=phone.lstrip("+"))
-        call = await self.ua.dial(target, self.caller_id, self.ring_timeout)
+        data = DialogData.for_task(task, self.clinic)
+        # Refuse before the phone rings (consent, a text the data cannot fill): never hang up on
+        # a patient without a word. The dispatcher records the refusal with its reason.
+        check_before_call(scenario, data, Channel.VOICE)
+        call = await self.ua.dial(self.route(phone), self.caller_id, self.ring_timeout)
         # Listening starts before the answer: a patient's «Алло?» comes in the first frames,
         # and answering-machine detection that misses it hears only silence (a machine).
         conversation = SipConversation(call, self.voice)
@@ -67,9 +71,7 @@ class VoiceChannel:
                 assert outcome is not None
                 return AttemptResult(outcome, signalling_evidence(call))
             conversation.answered()
-            result = await run_scenario(
-                scenario, conversation, DialogData.for_task(task, self.clinic)
-            )
+            result = await run_scenario(scenario, conversation, data)
         finally:
             await call.hangup()
         await call.ended.wait()

@@ -36,7 +36,7 @@ class SipConversation:
         self._answered_at = time.monotonic()
         """Reset by `answered()`; the conversation may be built while the phone still rings."""
         self._keys: asyncio.Queue[KeyPress] = asyncio.Queue()
-        self._playing = False
+        self._interruptible = False
         self._amd = AnsweringMachineDetector(call_id=call.call_id) if detect_machine else None
         self._beep = BeepDetector()
         self._beep_heard = asyncio.Event()
@@ -59,9 +59,7 @@ class SipConversation:
         return time.monotonic() - self._answered_at
 
     def _on_digit(self, digit: str) -> None:
-        self._keys.put_nowait(KeyPress(digit, self.elapsed(), during_prompt=self._playing))
-        if self._playing:
-            self.call.media.stop_playback()  # barge-in: a key cuts the prompt short
+        self._keys.put_nowait(KeyPress(digit, self.elapsed(), during_prompt=self._interruptible))
 
     def answered(self) -> None:
         self._answered_at = time.monotonic()
@@ -83,14 +81,15 @@ class SipConversation:
             return load_wav(prompt.audio)
         return await self.voice.say_async(prompt.text)
 
-    async def _play(self, prompt: Prompt) -> None:
+    async def _play(self, prompt: Prompt, interruptible: bool = False) -> None:
+        """A key cuts a question short; statements (the visit's time and place) play whole."""
         self._check()
         pcm = await self._audio(prompt)
-        self._playing = True
+        self._interruptible = interruptible
         try:
-            await self.call.play(pcm)
+            await self.call.play(pcm, barge_in=interruptible)
         finally:
-            self._playing = False
+            self._interruptible = False
         self._check()
 
     async def say(self, prompt: Prompt) -> None:
@@ -99,7 +98,7 @@ class SipConversation:
     async def ask(self, prompt: Prompt, expect: Expect, timeout: float) -> Answer:
         while not self._keys.empty():  # keys from before this question answer nothing
             self._keys.get_nowait()
-        await self._play(prompt)
+        await self._play(prompt, interruptible=True)
         keys: list[KeyPress] = []
         typed = ""
         while not expect.is_complete(typed):
