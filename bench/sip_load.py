@@ -59,8 +59,7 @@ async def one_call(ua: UserAgent, target: str, hang_up: asyncio.Event) -> tuple[
     return call, answered, digit
 
 
-async def measure(calls: int, target: str, cps: float, window: float) -> dict[str, Any]:
-    base = 20000
+async def measure(calls: int, target: str, cps: float, window: float, base: int) -> dict[str, Any]:
     engine = MediaEngine("127.0.0.1", (base, base + 2 * calls + 400))
     await engine.start()
     ua = UserAgent(UaConfig(port=0), media=EngineMedia(engine))
@@ -115,7 +114,7 @@ async def measure(calls: int, target: str, cps: float, window: float) -> dict[st
 def worker(args: argparse.Namespace) -> None:
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    coroutine = measure(args.calls[0], args.target, args.cps, args.window)
+    coroutine = measure(args.calls[0], args.target, args.cps, args.window, args.rtp_base)
     if args.loop == "uvloop":
         import uvloop
 
@@ -128,7 +127,7 @@ def worker(args: argparse.Namespace) -> None:
 # ---- the driver ----
 
 
-def run_one(calls: int, loop: str, cps: float, window: float) -> dict[str, Any]:
+def run_one(calls: int, loop: str, cps: float, window: float, rtp_base: int) -> dict[str, Any]:
     port, media_port = free_port(), free_port()
     sipp = subprocess.Popen(
         ["sipp", "-sf", str(HERE / "sip_load_uas.xml"), "-i", "127.0.0.1", "-p", str(port),
@@ -142,7 +141,8 @@ def run_one(calls: int, loop: str, cps: float, window: float) -> dict[str, Any]:
     try:
         completed = subprocess.run(
             [sys.executable, __file__, "--worker", "--loop", loop, "--calls", str(calls),
-             "--target", f"sip:load@127.0.0.1:{port}", "--cps", str(cps), "--window", str(window)],
+             "--target", f"sip:load@127.0.0.1:{port}", "--cps", str(cps), "--window", str(window),
+             "--rtp-base", str(rtp_base)],
             capture_output=True, text=True, timeout=300, check=True,
         )  # fmt: skip
         sipp_after = sipp_process.cpu_times()
@@ -173,6 +173,7 @@ def main() -> None:
     parser.add_argument("--loops", nargs="+", default=["asyncio", "uvloop"])
     parser.add_argument("--cps", type=float, default=200.0, help="calls started per second")
     parser.add_argument("--window", type=float, default=5.0, help="seconds measured")
+    parser.add_argument("--rtp-base", type=int, default=20000, help="first RTP port we use")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--loop", default="asyncio", help=argparse.SUPPRESS)
     parser.add_argument("--target", help=argparse.SUPPRESS)
@@ -183,7 +184,7 @@ def main() -> None:
     rows = []
     for calls in args.calls:
         for loop in args.loops:
-            row = run_one(calls, loop, args.cps, args.window)
+            row = run_one(calls, loop, args.cps, args.window, args.rtp_base)
             rows.append(row)
             print(json.dumps(row), file=sys.stderr, flush=True)
     print("| " + " | ".join(title for _, title in COLUMNS) + " | CPU vs asyncio |")

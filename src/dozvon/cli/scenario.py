@@ -85,6 +85,7 @@ def simulate(
         answering_machine=machine,
         channel=channel,
         write=(lambda _line: None) if as_json else typer.echo,
+        read=_ask_on_stderr if as_json else input,
     )
     try:
         if data is not None:
@@ -103,6 +104,12 @@ def simulate(
         typer.echo(json.dumps(call_json(result), ensure_ascii=False, indent=2))
     else:
         typer.echo(f"Итог: {result.outcome.value}; клавиши: {result.evidence.digits or '—'}")
+
+
+def _ask_on_stderr(prompt: str) -> str:
+    """With --json, stdout carries only the JSON; the keyboard prompt goes to stderr."""
+    typer.echo(prompt, err=True, nl=False)
+    return input()
 
 
 def register(app: typer.Typer) -> None:

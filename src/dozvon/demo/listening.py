@@ -15,7 +15,7 @@ class PromptEndDetector:
     """Fed the robot's audio frame by frame; fires after `min_voice_ms` of voice and then
     `pause_ms` of quiet. Re-arms itself for the next prompt."""
 
-    def __init__(self, min_voice_ms: int = 300, pause_ms: int = 700) -> None:
+    def __init__(self, min_voice_ms: int = 300, pause_ms: int = 1000) -> None:
         self.min_voice_frames = min_voice_ms // FRAME_MS
         self.pause_frames = pause_ms // FRAME_MS
         self._voiced = 0

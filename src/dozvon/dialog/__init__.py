@@ -17,7 +17,7 @@ from dozvon.dialog.conversation import (
     Recording,
     judge,
 )
-from dozvon.dialog.engine import DialogResult, Event, run_scenario
+from dozvon.dialog.engine import DialogResult, Event, check_before_call, run_scenario
 from dozvon.dialog.errors import DataError, NotAllowed, ScenarioError, ScenarioErrors
 from dozvon.dialog.library import builtin, builtin_names, find, resolver_near
 from dozvon.dialog.loader import Scenario, load_file, load_text
@@ -44,6 +44,7 @@ __all__ = [
     "ScenarioErrors",
     "builtin",
     "builtin_names",
+    "check_before_call",
     "find",
     "judge",
     "load_file",

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from dozvon.core.outcome import Evidence, HangupBy, Outcome
+from dozvon.core.outcome import Channel, Evidence, HangupBy, Outcome
 from dozvon.core.rules.consent import may_use_channel
 from dozvon.dialog import schema
 from dozvon.dialog.context import DialogData, require, template_context
@@ -29,13 +29,19 @@ from dozvon.dialog.conversation import (
     KeyChoice,
     Prompt,
 )
-from dozvon.dialog.errors import DataError, NotAllowed, ScenarioError, TemplateFailure
-from dozvon.dialog.loader import Scenario
+from dozvon.dialog.errors import (
+    DataError,
+    NotAllowed,
+    ScenarioError,
+    ScenarioErrors,
+    TemplateFailure,
+)
+from dozvon.dialog.library import resolver_near
+from dozvon.dialog.loader import Resolver, Scenario
 from dozvon.dialog.templates import Template
 
 log = logging.getLogger(__name__)
 
-Resolver = Callable[[str], Scenario]
 MAX_RESPONSE_BYTES = 256 * 1024
 _END = -1
 
@@ -68,19 +74,32 @@ async def run_scenario(
     resolve: Resolver | None = None,
     http: httpx.AsyncClient | None = None,
 ) -> DialogResult:
-    """Raises `NotAllowed` or `DataError` before saying a word when the call must not happen."""
+    """Raises `NotAllowed` or `DataError` before saying a word when the call must not happen.
+
+    `continue_with` finds other scenarios with `resolve`, by default beside the scenario's file
+    and among the built-ins."""
+    context = check_before_call(scenario, data, conversation.channel)
+    run = _Run(scenario, conversation, context, resolve or resolver_near(scenario), http)
+    try:
+        return await run.run()
+    finally:
+        if http is None and run.http is not None:
+            await run.http.aclose()
+
+
+def check_before_call(scenario: Scenario, data: DialogData, channel: Channel) -> dict[str, Any]:
+    """Everything that can refuse a dialog without a line: call it before dialling, so a refused
+    task never rings a phone. Raises `NotAllowed` (consent, 38-FZ) or `DataError` (a required
+    field missing, a text the data cannot fill). Returns the template context."""
     patient = data.the_patient
     if patient is not None:
-        refusal = may_use_channel(scenario.header.purpose, conversation.channel, patient)
+        refusal = may_use_channel(scenario.header.purpose, channel, patient)
         if refusal:
             raise NotAllowed(f"сценарий «{scenario.name}» не разрешён: {refusal}")
-    context = template_context(data, conversation.channel.value, scenario.header.options)
+    context = template_context(data, channel.value, scenario.header.options)
     require(context, scenario.header.requires)
     _try_texts(scenario, context)
-    if http is not None:
-        return await _Run(scenario, conversation, context, resolve, http).run()
-    async with httpx.AsyncClient(follow_redirects=False) as client:
-        return await _Run(scenario, conversation, context, resolve, client).run()
+    return context
 
 
 class _Run:
@@ -90,7 +109,7 @@ class _Run:
         conversation: Conversation,
         context: dict[str, Any],
         resolve: Resolver | None,
-        http: httpx.AsyncClient,
+        http: httpx.AsyncClient | None,
     ) -> None:
         self.scenario = scenario
         self.line = conversation
@@ -116,7 +135,7 @@ class _Run:
             self.outcome = self.outcome or Outcome.HUNG_UP
         except TemplateFailure as exc:
             self._fail(f"шаблон: {exc}")
-        except ScenarioError as exc:
+        except (ScenarioError, ScenarioErrors) as exc:
             self._fail(str(exc))
         else:
             if transferred:
@@ -141,11 +160,7 @@ class _Run:
         pc = 0
         budget = self.scenario.header.max_steps
         while 0 <= pc < len(self.scenario.steps):
-            machine = self.scenario.header.on_answering_machine
-            if machine and not self.machine_handled and self.line.answering_machine_detected:
-                self.machine_handled = True
-                self._event("machine", "автоответчик")
-                pc = self.scenario.labels[machine]
+            pc = self._machine_jump(pc)
             if budget == 0:
                 self._fail(f"превышен лимит шагов ({self.scenario.header.max_steps}): цикл?")
                 return False
@@ -185,6 +200,15 @@ class _Run:
                 return self._continue_with(spec)
         return following
 
+    def _machine_jump(self, otherwise: int) -> int:
+        """Detection may finish a few seconds into the call: switch to the machine's branch once."""
+        machine = self.scenario.header.on_answering_machine
+        if machine is None or self.machine_handled or not self.line.answering_machine_detected:
+            return otherwise
+        self.machine_handled = True
+        self._event("machine", "автоответчик")
+        return self.scenario.labels[machine]
+
     def _jump(self, label: str | None, otherwise: int) -> int:
         if label is None:
             return otherwise
@@ -210,6 +234,9 @@ class _Run:
             if answer.status is AnswerStatus.OK:
                 break
             self._event(answer.status.value, "тишина" if not answer.keys else answer.value)
+            machine = self._machine_jump(_END)
+            if machine != _END:
+                return machine
             if attempt < spec.repeats:
                 retry = (
                     spec.silence_text
@@ -271,6 +298,9 @@ class _Run:
             return self._api_failed(spec, shown, f"заголовок {unsendable[0]}: только ASCII")
         body = self._text(spec.body).encode() if spec.body is not None else None
         payload = _render_json(spec.json_body, self._text) if spec.json_body is not None else None
+        if self.http is None:
+            # Made on first use: creating a client (its TLS context) costs more than a dialog.
+            self.http = httpx.AsyncClient(follow_redirects=False)
         try:
             response = await self.http.request(
                 spec.method, url, headers=headers, content=body, json=payload, timeout=spec.timeout

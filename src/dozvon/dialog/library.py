@@ -6,9 +6,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from dozvon.dialog.engine import Resolver
 from dozvon.dialog.errors import ScenarioError, ScenarioErrors
-from dozvon.dialog.loader import Scenario, load_file
+from dozvon.dialog.loader import Resolver, Scenario, load_file
 from dozvon.dialog.schema import ContinueWith
 
 _PACKAGE = "dozvon.dialog.scenarios"
@@ -44,8 +43,9 @@ def resolver_near(scenario: Scenario) -> Resolver:
     """`continue_with` looks beside the scenario's own file first, then among the built-ins."""
 
     def resolve(name: str) -> Scenario:
-        if scenario.base_dir is not None:
-            sibling = scenario.base_dir / f"{name}.yaml"
+        base = scenario.base_dir
+        if base is not None and base.resolve() != builtin_dir().resolve():
+            sibling = base / f"{name}.yaml"
             if sibling.is_file():
                 return load_file(sibling)
         return builtin(name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,10 @@ class Scenario:
     @property
     def name(self) -> str:
         return self.header.name
+
+
+Resolver = Callable[[str], Scenario]
+"""Finds a scenario by name, for `continue_with`."""
 
 
 def load_file(path: Path) -> Scenario:

@@ -25,6 +25,7 @@ class Simulation:
     answering_machine: bool = False
     channel: Channel = Channel.VOICE
     write: Callable[[str], None] = print
+    read: Callable[[str], str] = input
 
     def set(self, assignment: str) -> None:
         set_var(self.data, assignment)
@@ -38,6 +39,7 @@ class Simulation:
             answering_machine=self.answering_machine,
             channel=self.channel,
             write=self.write,
+            read=self.read,
         )
         options = self.data.setdefault("options", {})
         with DemoMis() as mis:

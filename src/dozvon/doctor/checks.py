@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+import yaml
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -66,7 +67,7 @@ def config_checks(
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return
-    names = sorted(set(_ENV_REFERENCE.findall(text)))
+    names = sorted(_env_references(text))
     missing = [name for name in names if name not in environ]
     if missing:
         yield Check(
@@ -77,6 +78,25 @@ def config_checks(
         )
     elif names:
         yield Check("Переменные окружения / environment", Status.OK, ", ".join(names))
+
+
+def _env_references(text: str) -> set[str]:
+    """Variables named in the config's values; a `${NAME}` in a comment is not a reference."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return set()  # the config check above already names the YAML error
+    found: set[str] = set()
+    pending: list[object] = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str):
+            found.update(_ENV_REFERENCE.findall(value))
+    return found
 
 
 def secrets_file_check(settings: Settings) -> Iterator[Check]:

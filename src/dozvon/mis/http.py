@@ -33,6 +33,9 @@ SENSITIVE_PARAMS = re.compile(
 _HTML_START = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body)", re.IGNORECASE)
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 SNIPPET = 160
+clock = time.monotonic
+pause = asyncio.sleep
+"""Module-level so tests can put the limiter and the backoff on a fake clock."""
 
 
 class MisHttpError(MisError):
@@ -94,19 +97,19 @@ class RateLimiter:
         self.rate = rate
         self.burst = max(1, burst)
         self._tokens = float(self.burst)
-        self._stamp = time.monotonic()
+        self._stamp = clock()
         self._lock = asyncio.Lock()
 
     async def acquire(self) -> None:
         async with self._lock:
             while True:
-                now = time.monotonic()
+                now = clock()
                 self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
                 self._stamp = now
                 if self._tokens >= 1:
                     self._tokens -= 1
                     return
-                await asyncio.sleep((1 - self._tokens) / self.rate)
+                await pause(max((1 - self._tokens) / self.rate, 0.001))
 
     def penalise(self, seconds: float) -> None:
         """The server said we were too fast: drain the bucket so the next request waits."""
@@ -114,7 +117,7 @@ class RateLimiter:
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
+class HttpRetry:
     """Bounded retries: a clinic system that is down must fail the sync, not hang it."""
 
     attempts: int = 4
@@ -144,7 +147,7 @@ class MisHttp:
     base_url: str = ""
     rate: float = 5.0
     burst: int = 1
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retry: HttpRetry = field(default_factory=HttpRetry)
     auth: httpx.Auth | None = None
     secrets: Secrets = field(default_factory=Secrets)
     timeout: float = 30.0
@@ -183,8 +186,8 @@ class MisHttp:
             await self._client.aclose()
             self._client = None
 
-    def describe(self, method: str, url: str | httpx.URL) -> str:
-        full = self.client().build_request(method, url).url
+    def describe(self, method: str, url: str | httpx.URL, params: Any = None) -> str:
+        full = self.client().build_request(method, url, params=params).url
         return f"{method} {self.secrets.mask_url(full)}"
 
     def error(
@@ -195,8 +198,10 @@ class MisHttp:
         *,
         status: int | None = None,
         body: Any = None,
+        params: Any = None,
     ) -> MisHttpError:
-        text = f"{self.system}: {self.describe(method, url)}: {self.secrets.mask(reason)}"
+        where = self.describe(method, url, params)
+        text = f"{self.system}: {where}: {self.secrets.mask(reason)}"
         return MisHttpError(text, status=status, body=body)
 
     async def request(self, method: str, url: str | httpx.URL, **kwargs: Any) -> httpx.Response:
@@ -210,11 +215,15 @@ class MisHttp:
             except httpx.TransportError as exc:
                 reason = f"нет связи ({type(exc).__name__}: {exc})"
                 if attempt == self.retry.attempts:
-                    raise self.error(method, url, reason + f"; попыток: {attempt}") from None
-                await asyncio.sleep(self.retry.delay(attempt))
+                    raise self.error(
+                        method, url, reason + f"; попыток: {attempt}", params=kwargs.get("params")
+                    ) from None
+                await pause(self.retry.delay(attempt))
                 continue
             except httpx.HTTPError as exc:
-                raise self.error(method, url, f"{type(exc).__name__}: {exc}") from None
+                raise self.error(
+                    method, url, f"{type(exc).__name__}: {exc}", params=kwargs.get("params")
+                ) from None
             if self._is_transient(response):
                 if attempt == self.retry.attempts:
                     raise self.error(
@@ -223,10 +232,11 @@ class MisHttp:
                         f"сервер занят или ограничил частоту (HTTP {response.status_code}: "
                         f"{snippet(response.content)}); попыток: {attempt}",
                         status=response.status_code,
+                        params=kwargs.get("params"),
                     )
-                pause = self.retry.delay(attempt, response.headers.get("Retry-After"))
-                self.limiter.penalise(pause)
-                await asyncio.sleep(pause)
+                wait = self.retry.delay(attempt, response.headers.get("Retry-After"))
+                self.limiter.penalise(wait)
+                await pause(wait)
                 continue
             return response
         raise AssertionError("unreachable")  # pragma: no cover

@@ -24,7 +24,7 @@ here, so a clinic describes its fields once, in the config, whatever the transpo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -54,7 +54,6 @@ from dozvon.mis.values import (
     as_int,
     as_text,
     as_time,
-    is_blank,
 )
 
 Row = Mapping[str, Any]
@@ -122,6 +121,7 @@ OUTBOUND_VALUES: frozenset[str] = frozenset(
 """What an outbound field may name; every one is also bound as a `:param` in SQL write-back."""
 
 ANY_OUTCOME = "*"
+_REQUIRED = frozenset({"external_id", "patient.phones", "start", "start_date", "start_time"})
 
 
 class FieldSpec(BaseModel):
@@ -343,6 +343,35 @@ class Mapper:
         history = config.fields.get("history.last_result")
         if history is not None and history.map is None and config.results.outcomes:
             self._history_map = _reverse_outcomes(config.results.outcomes)
+        self._has_history = any(t.startswith("history.") for t in config.fields)
+        self._extra = [(t, t[len("extra.") :]) for t in config.fields if t.startswith("extra.")]
+        converters = self._converters()
+        self._plan = [
+            (
+                target,
+                spec,
+                converters.get(target, _text),
+                spec.map is not None
+                or (target == "history.last_result" and bool(self._history_map)),
+            )
+            for target, spec in config.fields.items()
+        ]
+
+    def _converters(self) -> dict[str, Callable[[Any, FieldSpec], Any]]:
+        """Per target, the conversion after mapping; every other target is plain text."""
+        return {
+            "patient.phones": self._phones,
+            "patient.marketing_consent": _bool,
+            "patient.robot_call_consent": _bool,
+            "start": self._datetime,
+            "start_date": self._date,
+            "start_time": self._time,
+            "services": self._services,
+            "status": _status,
+            "history.last_result": _outcome,
+            "history.attempts": _int,
+            "history.last_attempt_at": self._datetime,
+        }
 
     # -- inbound -------------------------------------------------------------------------------
 
@@ -413,69 +442,67 @@ class Mapper:
                 yield from result
 
     def map_row(self, label: int | str, row: Row) -> Appointment | list[RowError]:
+        """One row: every configured field converted, or every problem found in it."""
+        values: dict[str, Any] = {}
         problems: list[tuple[str, str]] = []
-        fields = self.config.fields
-
-        def get(target: str, convert: Any, required: bool = False) -> Any:
-            spec = fields.get(target)
-            if spec is None:
-                return None
+        keys = self._keys
+        for target, spec, convert, translate in self._plan:
             try:
-                raw = self._raw(target, spec, row)
-                if is_blank(raw):
+                column = spec.column
+                if column is not None:  # the common case, inlined: this loop runs per field
+                    raw = row.get(keys.get(column, column))
+                else:
+                    raw = self._raw(target, spec, row)
+                if raw is None or (raw.__class__ is str and not raw.strip()):
                     if spec.default is not None:
                         raw = spec.default
-                    elif required:
+                    elif target in _REQUIRED:
                         raise ValueProblem("пустое значение")
                     else:
-                        return None
-                if spec.map is not None or (target == "history.last_result" and self._history_map):
+                        continue
+                if translate:
                     raw = self._translate(raw, spec)
-                return convert(raw, spec)
+                values[target] = convert(raw, spec)
             except ValueProblem as exc:
                 problems.append((spec.label, str(exc)))
-                return None
-
-        external_id = get("external_id", _text, required=True)
-        phones = get("patient.phones", self._phones, required=True)
-        start = self._start(get, fields)
-        patient = Patient(
-            name=get("patient.name", _text) or "",
-            phones=tuple(phones or ()),
-            id=get("patient.id", _text),
-            marketing_consent=_or(get("patient.marketing_consent", _bool), False),
-            robot_call_consent=_or(get("patient.robot_call_consent", _bool), True),
-        )
-        doctor = Doctor(
-            name=get("doctor.name", _text) or "", specialty=get("doctor.specialty", _text) or ""
-        )
-        branch = Branch(
-            name=get("branch.name", _text) or "",
-            address=get("branch.address", _text) or "",
-            phone=get("branch.phone", _text) or "",
-            timezone=get("branch.timezone", _text),
-        )
-        services = get("services", self._services) or ()
-        status = get("status", _status) or AppointmentStatus.BOOKED
-        history = self._history(get, fields)
-        extra = {
-            target[len("extra.") :]: get(target, _text) or ""
-            for target in fields
-            if target.startswith("extra.")
-        }
-        if problems or external_id is None or start is None:
+        if problems:
             return [RowError(self.source, label, field, msg, dict(row)) for field, msg in problems]
+        return self._appointment(values)
+
+    def _appointment(self, values: dict[str, Any]) -> Appointment:
+        get = values.get
+        start = get("start")
+        if start is None:
+            start = datetime.combine(values["start_date"], values["start_time"], self.zone)
+        history = None
+        if self._has_history:
+            history = MisHistory(
+                last_result=get("history.last_result"),
+                attempts=get("history.attempts", 0),
+                last_attempt_at=get("history.last_attempt_at"),
+            )
         return Appointment(
-            external_id=external_id,
+            external_id=values["external_id"],
             source=self.source,
-            patient=patient,
+            patient=Patient(
+                name=get("patient.name", ""),
+                phones=tuple(values["patient.phones"]),
+                id=get("patient.id"),
+                marketing_consent=get("patient.marketing_consent", False),
+                robot_call_consent=get("patient.robot_call_consent", True),
+            ),
             start=start,
-            doctor=doctor,
-            services=services,
-            branch=branch,
-            status=status,
+            doctor=Doctor(name=get("doctor.name", ""), specialty=get("doctor.specialty", "")),
+            services=get("services", ()),
+            branch=Branch(
+                name=get("branch.name", ""),
+                address=get("branch.address", ""),
+                phone=get("branch.phone", ""),
+                timezone=get("branch.timezone"),
+            ),
+            status=get("status", AppointmentStatus.BOOKED),
             history=history,
-            extra=extra,
+            extra={name: get(target, "") for target, name in self._extra},
         )
 
     def _raw(self, target: str, spec: FieldSpec, row: Row) -> object:
@@ -508,25 +535,6 @@ class Mapper:
     def _services(self, raw: object, spec: FieldSpec) -> tuple[str, ...]:
         separator = spec.split or self.config.services_separator
         return tuple(p.strip() for p in as_text(raw).split(separator) if p.strip())
-
-    def _start(self, get: Any, fields: Mapping[str, FieldSpec]) -> datetime | None:
-        if "start" in fields:
-            moment: datetime | None = get("start", self._datetime, required=True)
-            return moment
-        day: date | None = get("start_date", self._date, required=True)
-        at: time | None = get("start_time", self._time, required=True)
-        if day is None or at is None:
-            return None
-        return datetime.combine(day, at, self.zone)
-
-    def _history(self, get: Any, fields: Mapping[str, FieldSpec]) -> MisHistory | None:
-        if not any(t.startswith("history.") for t in fields):
-            return None
-        return MisHistory(
-            last_result=get("history.last_result", _outcome),
-            attempts=get("history.attempts", _int) or 0,
-            last_attempt_at=get("history.last_attempt_at", self._datetime),
-        )
 
     def _datetime(self, raw: object, spec: FieldSpec) -> datetime:
         return as_datetime(raw, self.zone, spec.formats or self.config.datetime_formats)
@@ -595,12 +603,8 @@ class Mapper:
         return table.get(outcome.value, table.get(ANY_OUTCOME, outcome.value))
 
 
-def _or(value: Any, fallback: Any) -> Any:
-    return fallback if value is None else value
-
-
 def _text(raw: object, spec: FieldSpec) -> str:
-    return as_text(raw)
+    return raw.strip() if raw.__class__ is str else as_text(raw)
 
 
 def _int(raw: object, spec: FieldSpec) -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any, Literal
 
 import httpx
@@ -60,7 +61,7 @@ class OneCConfig(BaseModel):
     timeout: float = 60.0
 
 
-def odata_datetime(moment: Any) -> str:
+def odata_datetime(moment: datetime) -> str:
     return "datetime'" + moment.strftime("%Y-%m-%dT%H:%M:%S") + "'"
 
 
@@ -90,6 +91,8 @@ class OneCConnector(InterfaceConnector):
             headers={"Accept": "application/json"},
         )
         self.columns = JsonColumns(config.columns) if config.columns else None
+        if config.columns:
+            self.offer(config.columns)
         self._checked = False
 
     async def metadata(self) -> dict[str, set[str]]:
@@ -168,7 +171,7 @@ class OneCConnector(InterfaceConnector):
             return RowError(self.name, label, None, f"запись не объект: {type(record).__name__}")
         flat: dict[str, Any] = {}
         for key, value in record.items():
-            if scalar_problem(key, value) is None:
+            if scalar_problem(value) is None:
                 flat[key] = value
         return label, flat
 

@@ -117,8 +117,10 @@ class XmlGatewayConnector(InterfaceConnector):
         ns = config.namespaces
         self.records = _xpath(config.records, ns)
         self.columns = {name: _xpath(path, ns) for name, path in config.columns.items()}
+        self.offer(config.columns)
         self.error_path = _xpath(config.error, ns) if config.error else None
         transport = config.transport
+        self.http: MisHttp | None = None
         if isinstance(transport, HttpTransport):
             if config.request is None:
                 raise MisError(f"{mis.name}: для HTTP нужен шаблон запроса (request)")
@@ -141,6 +143,8 @@ class XmlGatewayConnector(InterfaceConnector):
             root = await self._exchange(transport.url, body)
             yield self._rows(root, "")
             return
+        if not transport.inbox.is_dir():
+            raise MisError(f"{self.name}: папка выгрузки МИС {transport.inbox} не найдена")
         files = sorted(transport.inbox.glob(transport.pattern))
         for path in files:
             try:
@@ -196,9 +200,8 @@ class XmlGatewayConnector(InterfaceConnector):
             return
         name = SAFE_NAME.sub("_", f"result-{record.appointment_id}-{record.attempt}") + ".xml"
         transport.outbox.mkdir(parents=True, exist_ok=True)
-        await asyncio.to_thread(
-            replace_atomically,
-            transport.outbox / name,
-            lambda temp: temp.write_bytes(document),
-            self.name,
-        )
+
+        def put(temp: Path) -> None:
+            temp.write_bytes(document)
+
+        await asyncio.to_thread(replace_atomically, transport.outbox / name, put, self.name)

@@ -279,20 +279,12 @@ class Call:
         except ParseError as exc:
             log.warning("call %s: unusable SDP: %s", self.call_id[:8], exc.what)
             return
-        self.media.start(self.stream)
+        self._start_media(self.stream)
 
     def _on_answer(self, tx: ClientTransaction, response: Response) -> None:
         if self._ring_timer is not None:
             self._ring_timer.cancel()
-        if (
-            self.dialog is None
-            or self.dialog.remote.tag != parse_name_addr(response.headers.get("to") or "").tag
-        ):
-            dialog = Dialog.from_uac(tx.request, response)
-            if self.dialog is not None:  # a second fork answered: ACK it and hang it up
-                self._ua.spawn(self._ack_and_bye(dialog, tx))
-                return
-            self.dialog = dialog
+        self.dialog = Dialog.from_uac(tx.request, response)
         self._ua.spawn(self._send_ack(tx))
         self._maybe_start_media(response)
         self._mark_answered()
@@ -303,15 +295,24 @@ class Call:
         assert self.dialog is not None
         number, _ = parse_cseq(tx.request.headers.get("cseq") or "")
         self._ack = self.dialog.request("ACK", self._ua.via(), cseq=number)
-        await self.resend_ack()
+        await self._resend_ack()
 
-    async def resend_ack(self) -> None:
-        """A retransmitted 2xx means our ACK was lost: send the same ACK again."""
+    def on_late_2xx(self, response: Response) -> None:
+        """A 2xx after the INVITE transaction ended: a retransmission (our ACK was lost), or
+        another fork answering, or an answer after we gave up; the last two get ACK and BYE."""
+        tag = parse_name_addr(response.headers.get("to") or "").tag
+        if self.dialog is not None and self.dialog.remote.tag == tag:
+            self._ua.spawn(self._resend_ack())
+        elif self._invite is not None:
+            self._ua.spawn(self._ack_and_bye(Dialog.from_uac(self._invite, response)))
+
+    async def _resend_ack(self) -> None:
         if self._ack is not None and self.dialog is not None:
             self._ua.send_stateless(self._ack, await self._ua.dialog_destination(self.dialog))
 
-    async def _ack_and_bye(self, dialog: Dialog, tx: ClientTransaction) -> None:
-        number, _ = parse_cseq(tx.request.headers.get("cseq") or "")
+    async def _ack_and_bye(self, dialog: Dialog) -> None:
+        assert self._invite is not None
+        number, _ = parse_cseq(self._invite.headers.get("cseq") or "")
         destination = await self._ua.dialog_destination(dialog)
         self._ua.send_stateless(dialog.request("ACK", self._ua.via(), cseq=number), destination)
         await self._ua.request(dialog.request("BYE", self._ua.via()), destination)
@@ -349,7 +350,7 @@ class Call:
             return
         direction = answer_direction(self.stream.direction) if self.stream else "sendrecv"
         if self.stream is not None:
-            self.media.start(self.stream)
+            self._start_media(self.stream)
         self._ua.respond(
             self._server_tx,
             200,
@@ -418,7 +419,7 @@ class Call:
             self._ua.respond(tx, 488, "Not Acceptable Here", warning=exc.what)
             return
         self.stream = stream
-        self.media.start(stream)
+        self._start_media(stream)
         log.info(
             "call %s: session %s", self.call_id[:8], "on hold" if stream.on_hold else "resumed"
         )
@@ -446,6 +447,14 @@ class Call:
             session_id=id(self) & 0xFFFFFFFF,
             version=self._sdp_version,
         )
+
+    def _start_media(self, stream: Negotiated) -> None:
+        """A peer's SDP the media cannot use (a host name, an odd payload type) costs the audio,
+        not the call: signalling goes on and the failure is logged."""
+        try:
+            self.media.start(stream)
+        except ValueError as exc:
+            log.warning("call %s: media not started: %s", self.call_id[:8], exc)
 
     def _on_digit(self, digit: str) -> None:
         self._digits.put_nowait(digit)

@@ -55,6 +55,7 @@ from dozvon.sip.uri import (
 )
 
 log = logging.getLogger(__name__)
+REGISTER_RETRY = 30.0  # seconds between attempts after a failed (re-)registration
 ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER, NOTIFY"
 
 
@@ -83,6 +84,21 @@ def _is_ip(host: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _check_addresses(message: Request | Response) -> None:
+    """Parse now the address headers calls and dialogs read later, so a bad one is a
+    malformed message (400 or dropped) rather than an error halfway through a call."""
+    try:
+        for name in ("from", "to"):
+            parse_name_addr(message.headers.get(name) or "")
+        for name in ("contact", "record-route", "route"):
+            for value in message.headers.get_all(name):
+                if value != "*":
+                    parse_name_addr(value)
+        parse_via(message.headers.get("via") or "")
+    except ParseError as exc:
+        raise ParseError(exc.what, message.headers, isinstance(message, Request)) from exc
 
 
 class UserAgent:
@@ -316,20 +332,25 @@ class UserAgent:
             status = response.status if response else "no response"
             log.warning("REGISTER %s at %s failed: %s", self.config.user, self.domain, status)
             self.registered = False
+            if wanted and self.config.register_expires:  # keep trying while we run
+                self._schedule_register(REGISTER_RETRY)
             return False
         if wanted and self._learn_nat_address(response):
             return await self.register(expires)
         granted = self._granted_expiry(response, wanted)
         self.registered = granted > 0
         self.registered_until = self.now() + granted
-        if self._refresh is not None:
-            self._refresh.cancel()
         if granted > 0:
-            self._refresh = asyncio.get_running_loop().call_later(
-                granted * 0.8, lambda: self.spawn(self.register())
-            )
+            self._schedule_register(granted * 0.8)
         log.info("REGISTER %s at %s: %d s", self.config.user, self.domain, granted)
         return True
+
+    def _schedule_register(self, delay: float) -> None:
+        if self._refresh is not None:
+            self._refresh.cancel()
+        self._refresh = asyncio.get_running_loop().call_later(
+            delay, lambda: self.spawn(self.register())
+        )
 
     def _learn_nat_address(self, response: Response) -> bool:
         """RFC 3581: received/rport on our Via show our address outside a NAT. True when it
@@ -454,6 +475,7 @@ class UserAgent:
     def _on_message(self, data: bytes, source: Destination) -> None:
         try:
             message = parse(data)
+            _check_addresses(message)
             if isinstance(message, Request):
                 self._stamp_via(message, source)
             events = self.layer.receive(message, source, self.now())
@@ -561,7 +583,7 @@ class UserAgent:
         _, method = parse_cseq(response.headers.get("cseq") or "")
         call = self._calls_by_id.get(response.headers.get("call-id") or "")
         if method == "INVITE" and 200 <= response.status < 300 and call is not None:
-            self.spawn(call.resend_ack())
+            call.on_late_2xx(response)
 
     def _on_request(self, tx: ServerTransaction, request: Request) -> None:
         call_id = request.headers.get("call-id") or ""

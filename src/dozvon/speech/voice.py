@@ -22,6 +22,7 @@ Progress = Callable[[int, int], None]
 """Called with (messages done, messages in all) as pre-synthesis advances."""
 
 _SAYABLE = re.compile(r"\w")
+_SPOKEN_MEMO = 100_000
 _PART_SEPARATOR = "\x1e"
 """Joins a message's parts in its cache key; never occurs in text, so no part list collides
 with a single text or with another split of the same words."""
@@ -36,7 +37,7 @@ class PresynthesisReport:
     synthesized: int = 0
     """Pieces that had to be synthesized now."""
     cached: int = 0
-    """Pieces already in the cache."""
+    """Pieces, or whole messages given as parts, found in the cache."""
 
 
 class Voice:
@@ -53,7 +54,8 @@ class Voice:
         self.prompts = prompts
         self.synthesized = 0
         """Pieces this voice had the engine synthesize (the rest came from recordings or cache)."""
-        self.lookups = 0
+        self.cache_hits = 0
+        """Cache hits: pieces or joined messages that did not need the engine."""
         self._spoken: dict[str, str] = {}
 
     @classmethod
@@ -79,6 +81,8 @@ class Voice:
         repeats its fixed prompts, doctors, dates and times thousands of times."""
         said = self._spoken.get(text)
         if said is None:
+            if len(self._spoken) >= _SPOKEN_MEMO:
+                self._spoken.clear()  # a long-running service sees endless new names
             said = self._spoken[text] = spoken_text(text, self.lexicon)
         return said
 
@@ -93,7 +97,7 @@ class Voice:
         variable values, so a fixed part is synthesized once for a whole campaign. The joined
         message is cached too, so at call time it is one read."""
         key = self._message_key(parts)
-        cached = self.cache.get(key) if self.cache else None
+        cached = self._lookup(key)
         if cached is not None:
             return cached
         pcm = join([self.say(part) for part in parts])
@@ -103,7 +107,7 @@ class Voice:
 
     async def say_parts_async(self, parts: Sequence[str]) -> bytes:
         key = self._message_key(parts)
-        cached = self.cache.get(key) if self.cache else None
+        cached = self._lookup(key)
         if cached is not None:
             return cached
         pcm = join([await self.say_async(part) for part in parts])
@@ -122,7 +126,7 @@ class Voice:
         """Fill the cache with tomorrow's messages before the calling window opens. A message
         given as parts has each part and the joined message cached."""
         unique = _unique(messages)
-        before = (self.synthesized, self.lookups)
+        before = (self.synthesized, self.cache_hits)
         for done, message in enumerate(unique, 1):
             self._say_message(message)
             if progress:
@@ -133,7 +137,7 @@ class Voice:
         self, messages: Iterable[Message], progress: Progress | None = None, concurrency: int = 2
     ) -> PresynthesisReport:
         unique = _unique(messages)
-        before = (self.synthesized, self.lookups)
+        before = (self.synthesized, self.cache_hits)
         gate = asyncio.Semaphore(concurrency)
         done = 0
 
@@ -155,8 +159,9 @@ class Voice:
         return self.say(message) if isinstance(message, str) else self.say_parts(message)
 
     def _report(self, messages: int, before: tuple[int, int]) -> PresynthesisReport:
-        made = self.synthesized - before[0]
-        return PresynthesisReport(messages, made, self.lookups - before[1] - made)
+        return PresynthesisReport(
+            messages, self.synthesized - before[0], self.cache_hits - before[1]
+        )
 
     def _pieces(self, text: str) -> list[Recording | str]:
         pieces = self.prompts.split(text) if self.prompts else [text]
@@ -190,8 +195,16 @@ class Voice:
         return pcm
 
     def _cached(self, spoken: str) -> bytes | None:
-        self.lookups += 1
-        return self.cache.get(self._key(spoken)) if self.cache else None
+        return self._lookup(self._key(spoken))
+
+    def _lookup(self, key: str) -> bytes | None:
+        """A cached piece or joined message; counts hits for the pre-synthesis report."""
+        if self.cache is None:
+            return None
+        found = self.cache.get(key)
+        if found is not None:
+            self.cache_hits += 1
+        return found
 
     def _store(self, spoken: str, pcm: bytes) -> None:
         self.synthesized += 1

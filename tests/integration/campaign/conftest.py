@@ -55,6 +55,7 @@ class Clinic:
                     "patient.name": "patient_name",
                     "patient.phones": "phone",
                     "start": "appt_at",
+                    "branch.phone": {"const": "+7 495 555-00-00"},
                 },
             },
         }

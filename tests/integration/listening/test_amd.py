@@ -4,6 +4,7 @@ import pytest
 
 from dozvon.media.amd import AmdConfig, AmdReason, AmdResult, AmdVerdict, AnsweringMachineDetector
 from dozvon.speech.tts.audio import silence
+from dozvon.speech.tts.espeak import EspeakSynthesizer
 
 from .conftest import frames, with_noise
 
@@ -77,3 +78,10 @@ def test_frames_after_the_decision_are_ignored(human_call: bytes) -> None:
     amd = AnsweringMachineDetector()
     decided = [r for frame in frames(human_call + human_call) if (r := amd.push(frame))]
     assert len(decided) == 1
+
+
+@pytest.mark.parametrize("answer", ["Да?", "Да, слушаю.", "Алло, да.", "Алло, кто это?"])
+def test_the_ways_people_answer_are_human(answer: str) -> None:
+    spoken = EspeakSynthesizer().synthesize(answer)
+    result = detect(with_noise(silence(500) + spoken + silence(2500), 20))
+    assert result.verdict is AmdVerdict.HUMAN, result

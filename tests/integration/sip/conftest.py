@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -12,6 +13,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -21,7 +23,7 @@ from dozvon.sip.transaction import TimerConfig
 from dozvon.sip.ua import UaConfig, UserAgent
 
 SCENARIOS = Path(__file__).parent / "scenarios"
-pytestmark = pytest.mark.sip
+T = TypeVar("T")
 
 
 def free_port(kind: int = socket.SOCK_DGRAM) -> int:
@@ -54,10 +56,26 @@ def wait_for_port(
     deadline = time.monotonic() + 10
     while not port_in_use(port, kind):
         if process.poll() is not None:
-            raise RuntimeError(f"peer exited with {process.returncode} before binding {port}")
+            raise PeerExited(f"peer exited with {process.returncode} before binding {port}")
         if time.monotonic() > deadline:
+            stop_process(process)
             raise RuntimeError(f"peer did not bind port {port}")
         time.sleep(0.02)
+
+
+class PeerExited(RuntimeError):
+    """The peer died before binding its port: usually another process took the port first."""
+
+
+def with_fresh_ports(start: Callable[[], T], attempts: int = 3) -> T:
+    """Start a peer again on newly picked ports if it lost a race for the first ones."""
+    for attempt in range(attempts):
+        try:
+            return start()
+        except PeerExited:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def stop_process(process: subprocess.Popen[bytes]) -> None:
@@ -93,6 +111,11 @@ class SippFactory:
         self.running: list[Sipp] = []
 
     def start(self, scenario: str, *extra: str, echo: bool = False, **fill: str) -> Sipp:
+        return with_fresh_ports(lambda: self._start(scenario, extra, echo, fill))
+
+    def _start(
+        self, scenario: str, extra: tuple[str, ...], echo: bool, fill: dict[str, str]
+    ) -> Sipp:
         text = (SCENARIOS / f"{scenario}.xml").read_text()
         for name, value in fill.items():
             text = text.replace(f"@{name.upper()}@", value)
@@ -143,8 +166,10 @@ async def ua() -> AsyncIterator[UserAgent]:
 @pytest.fixture
 async def media_ua() -> AsyncIterator[UserAgent]:
     """A UA with real RTP (dozvon.media) on a port range of its own."""
-    base = free_port() // 2 * 2
-    engine = MediaEngine(port_range=(base, min(base + 400, 65534)))
+    # below the kernel's ephemeral range (32768+) and away from the media bench (40000+);
+    # the engine skips single ports another process holds
+    base = random.randrange(21000, 32000, 2)
+    engine = MediaEngine(port_range=(base, base + 400))
     await engine.start()
     agent = UserAgent(UaConfig(port=0, timers=FAST_TIMERS), media=EngineMedia(engine))
     await agent.start()
@@ -169,6 +194,9 @@ def kamailio_for(tmp_path: Path) -> Iterator[Callable[[int], Kamailio]]:
     started: list[Kamailio] = []
 
     def start(callee_port: int) -> Kamailio:
+        return with_fresh_ports(lambda: start_once(callee_port))
+
+    def start_once(callee_port: int) -> Kamailio:
         port, noauth_port = free_port(), free_port()
         text = (Path(__file__).parent / "kamailio" / "kamailio.cfg").read_text()
         for name, value in {

@@ -7,10 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from dozvon.sip.call import Call
 from dozvon.sip.ua import UserAgent
 
 from .conftest import SippFactory, free_port, stop_process, wait_for_port
+
+pytestmark = pytest.mark.sip
 
 
 async def test_incoming_call_answered_and_hung_up_by_caller(

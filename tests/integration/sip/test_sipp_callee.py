@@ -12,6 +12,8 @@ from dozvon.sip.ua import UserAgent
 
 from .conftest import SippFactory
 
+pytestmark = pytest.mark.sip
+
 
 @pytest.mark.parametrize(
     ("status", "reason", "outcome"),
@@ -109,3 +111,13 @@ async def test_transfer_by_refer(ua: UserAgent, sipp: SippFactory) -> None:
     assert await call.transfer("sip:operator@127.0.0.1")
     assert call.result.hangup_by == "us"
     assert await asyncio.to_thread(callee.process.wait, 5) == 0
+
+
+async def test_second_fork_answer_is_acked_and_hung_up(ua: UserAgent, sipp: SippFactory) -> None:
+    callee = sipp.start("uas_forked_answer", "-m", "1")
+    call = await ua.dial(callee.uri, ring_timeout=5)
+    assert await asyncio.wait_for(call.wait_answered(), 5)
+    await asyncio.sleep(0.5)  # the second fork answers, we ACK and BYE it
+    assert call.is_active  # the first dialog is untouched
+    await call.hangup()
+    assert await asyncio.to_thread(callee.process.wait, 5) == 0  # sipp checked the fork's BYE

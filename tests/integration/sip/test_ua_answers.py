@@ -10,6 +10,8 @@ import pytest
 from dozvon.sip.message import Response, parse
 from dozvon.sip.ua import UserAgent
 
+pytestmark = pytest.mark.sip
+
 
 def request(method: str, extra: str = "", to_tag: str = "", cseq_method: str = "") -> bytes:
     tag = f";tag={to_tag}" if to_tag else ""

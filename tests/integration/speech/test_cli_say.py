@@ -6,6 +6,7 @@ from typer.testing import CliRunner
 from dozvon.cli import app
 
 runner = CliRunner()
+CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
 
 
 def test_say_writes_an_8_khz_wav(tmp_path: Path) -> None:
@@ -40,3 +41,23 @@ def test_unknown_engine_is_refused(tmp_path: Path) -> None:
     result = runner.invoke(app, ["say", "привет", "-e", "nope", "-o", str(tmp_path / "x.wav")])
     assert result.exit_code == 1
     assert "unknown speech engine 'nope'" in result.output
+
+
+def test_lexicon_check_counts_entries(tmp_path: Path) -> None:
+    good = tmp_path / "lexicon.yaml"
+    forms = "".join(f"    {case}: мануальщик-{case}\n" for case in CASES)
+    good.write_text(
+        f"stress:\n  Сидорова: Си+дорова\nspecialties:\n  мануальный терапевт:\n{forms}",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["lexicon", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "phrases: 0, abbreviations: 0, stress: 1, specialties: +1" in result.output
+
+
+def test_lexicon_check_names_a_broken_specialty(tmp_path: Path) -> None:
+    bad = tmp_path / "lexicon.yaml"
+    bad.write_text("stress: {}\nspecialties:\n  хирург:\n    nomn: хирург\n", encoding="utf-8")
+    result = runner.invoke(app, ["lexicon", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}:3: specialty 'хирург': missing case form(s)" in result.output

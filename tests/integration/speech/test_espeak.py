@@ -1,4 +1,5 @@
 import asyncio
+import logging
 import wave
 from io import BytesIO
 from pathlib import Path
@@ -6,7 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dozvon.speech.tts.audio import SAMPLE_RATE, from_pcm, wav_bytes
+from dozvon.speech.tts.audio import (
+    SAMPLE_RATE,
+    SPEECH_LEVEL_DBFS,
+    active_level_dbfs,
+    from_pcm,
+    wav_bytes,
+)
 from dozvon.speech.tts.base import SynthesisError, Synthesizer
 from dozvon.speech.tts.espeak import EspeakSynthesizer, move_stress
 from dozvon.speech.tts.registry import create_engine
@@ -66,9 +73,15 @@ def test_move_stress_refuses_what_does_not_align(phonemes: str, marked: str) -> 
     assert move_stress(phonemes, marked) is None
 
 
-def test_unalignable_stress_is_said_unmarked(espeak: EspeakSynthesizer) -> None:
-    """Latin letters have no Russian vowels to align with: the word is spoken, not dropped."""
-    assert len(espeak.synthesize("Smi+th")) > 1000
+def test_unalignable_stress_is_said_unmarked(
+    espeak: EspeakSynthesizer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Latin letters have no Russian vowels to align with: the word is spoken, not dropped, and
+    the warning names it by its initial only (it may be a patient's surname)."""
+    with caplog.at_level(logging.INFO, logger="dozvon.speech.tts.espeak"):
+        assert len(espeak.synthesize("Smi+th")) > 1000
+    (warning,) = caplog.records
+    assert "S." in warning.getMessage() and "Smith" not in warning.getMessage()
 
 
 def test_missing_executable_is_named() -> None:
@@ -104,3 +117,8 @@ def test_cloud_engine_plugs_in_through_an_entry_point(
     engine = create_engine("cloud", "ru+f2")
     assert (engine.engine, engine.voice) == ("cloud", "ru+f2")
     assert len(engine.synthesize("облако")) > 1000
+
+
+def test_recordings_are_matched_to_the_level_espeak_speaks_at(espeak: EspeakSynthesizer) -> None:
+    level = active_level_dbfs(from_pcm(espeak.synthesize("Для подтверждения нажмите один.")))
+    assert level == pytest.approx(SPEECH_LEVEL_DBFS, abs=2.0)

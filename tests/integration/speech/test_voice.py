@@ -175,3 +175,13 @@ def test_bad_prompt_index_is_named(tmp_path: Path, index: str, message: str) -> 
     (tmp_path / "prompts.yaml").write_text(index, encoding="utf-8")
     with pytest.raises(PromptError, match=message):
         PromptLibrary(tmp_path)
+
+
+def test_second_presynthesis_finds_whole_messages_cached(
+    tmp_path: Path, counting: CountingEngine
+) -> None:
+    voice = Voice(counting, cache=AudioCache(tmp_path))
+    messages = [("Здравствуйте,", "Анна Петровна!"), ("Здравствуйте,", "Олег!")]
+    voice.presynthesize(messages)
+    again = voice.presynthesize(messages)
+    assert (again.synthesized, again.cached) == (0, 2)

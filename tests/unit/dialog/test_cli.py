@@ -50,6 +50,13 @@ def test_simulate_reads_keys_from_the_keyboard_without_a_script() -> None:
     assert "Итог: opted_out" in result.stdout
 
 
+def test_simulate_interactive_json_keeps_stdout_for_the_json() -> None:
+    result = runner.invoke(app, ["simulate", "confirm", "--json"], input="1\n2\n")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["outcome"] == "declined"
+    assert "клавиши (Enter — промолчать" in result.stderr
+
+
 def test_simulate_interactive_empty_line_is_silence() -> None:
     result = runner.invoke(app, ["simulate", "confirm"], input="\n\n\n")
     assert "Итог: uncertain" in result.stdout

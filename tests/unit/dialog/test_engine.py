@@ -200,3 +200,123 @@ async def test_data_the_texts_cannot_say_is_refused_before_the_call() -> None:
     data = make_data("appointments.0.doctor.specialty=звездочёт")
     with pytest.raises(DataError, match=r"шаг 3: данные не подходят: .*звездочёт"):
         await play("confirm", data=data)
+
+
+async def test_continue_with_a_missing_scenario_ends_uncertain() -> None:
+    scenario = scenario_from(
+        HEAD + "  - ask: {prompt: 'Нажмите 1', keys: '1'}\n  - set_outcome: declined\n"
+        "  - continue_with: {scenario: nowhere_to_be_found}\n"
+    )
+    played = await play(scenario, "1")
+    assert played.result.outcome is Outcome.DECLINED
+    assert "nowhere_to_be_found" in played.result.evidence.notes["error"]
+    scenario = scenario_from(HEAD + "  - continue_with: {scenario: confirm, label: nowhere}\n")
+    played = await play(scenario)
+    assert played.result.outcome is Outcome.UNCERTAIN
+    assert "нет метки «nowhere»" in played.result.evidence.notes["error"]
+
+
+async def test_a_task_bundled_by_core_runs_with_all_its_visits() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from dozvon.core.appointment import Appointment, Branch, Doctor, Patient
+    from dozvon.core.task import bundle_tasks
+    from dozvon.dialog.context import Clinic, DialogData
+
+    zone = ZoneInfo("Asia/Yekaterinburg")
+    patient = Patient("Петров Сергей Иванович", ("+73432000000",))
+    branch = Branch("Центр", "улица Мира, дом 1", "+73432000001")
+    visits = [
+        Appointment(
+            "A",
+            "mis",
+            patient,
+            datetime(2026, 11, 27, 9, 0, tzinfo=zone),
+            Doctor("Орлова Анна Павловна", "терапевт"),
+            branch=branch,
+        ),
+        Appointment(
+            "B",
+            "mis",
+            patient,
+            datetime(2026, 11, 27, 12, 0, tzinfo=zone),
+            Doctor("Киселёв Олег Петрович", "хирург"),
+            branch=branch,
+        ),
+    ]
+    [task] = bundle_tasks(visits)
+    data = DialogData.for_task(task, Clinic("Здоровье"))
+    played = await play("confirm", "11", data)
+    assert played.result.outcome is Outcome.CONFIRMED
+    assert "Это Сергей Иванович?" in played.said
+    assert "к врачу-терапевту Орловой Анне Павловне" in played.said
+    assert "в девять часов" in played.said and "в двенадцать часов" in played.said
+
+
+async def test_the_same_scenario_runs_on_a_text_channel() -> None:
+    played = await play("confirm", "11", channel=Channel.TELEGRAM)
+    assert played.result.outcome is Outcome.CONFIRMED
+
+
+async def test_recorded_prompt_is_passed_with_its_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from dozvon.dialog.conversation import Prompt
+    from dozvon.dialog.engine import run_scenario
+    from dozvon.dialog.scripted import ScriptedConversation
+
+    (tmp_path / "hello.wav").write_bytes(b"RIFF")
+    scenario = scenario_from(
+        HEAD + "  - say: {file: hello.wav, text: Здравствуйте!}\n  - set_outcome: message_left\n",
+        tmp_path,
+    )
+    prompts: list[Prompt] = []
+
+    class Capturing(ScriptedConversation):
+        async def say(self, prompt: Prompt) -> None:
+            prompts.append(prompt)
+            await super().say(prompt)
+
+    result = await run_scenario(scenario, Capturing(), make_data())
+    assert result.outcome is Outcome.MESSAGE_LEFT
+    assert prompts == [Prompt("Здравствуйте!", tmp_path / "hello.wav")]
+
+
+async def test_machine_detected_during_a_question_stops_the_repeats() -> None:
+    from dozvon.dialog.engine import run_scenario
+    from dozvon.dialog.scripted import ScriptedConversation
+
+    class DetectedWhileAsking(ScriptedConversation):
+        @property
+        def answering_machine_detected(self) -> bool:
+            return self.clock > 8.0
+
+    line = DetectedWhileAsking("")
+    result = await run_scenario(builtin("confirm"), line, make_data())
+    assert result.outcome is Outcome.MESSAGE_LEFT
+    assert [s.kind for s in line.transcript] == ["say", "ask", "silence", "message"]
+
+
+async def test_continue_with_finds_builtins_without_a_resolver(mis) -> None:  # type: ignore[no-untyped-def]
+    from dozvon.dialog.engine import run_scenario
+    from dozvon.dialog.scripted import ScriptedConversation
+
+    data = make_data("options.reschedule_inline=true", f"options.api_base={mis.url}")
+    result = await run_scenario(builtin("confirm"), ScriptedConversation("1321"), data)
+    assert result.outcome is Outcome.CONFIRMED
+
+
+def test_check_before_call_refuses_without_a_line() -> None:
+    from dozvon.dialog.engine import check_before_call
+
+    context = check_before_call(builtin("confirm"), make_data(), Channel.VOICE)
+    assert context["patient"]["name"] == "Иванова Мария Петровна"
+    with pytest.raises(NotAllowed):
+        check_before_call(
+            builtin("confirm"), make_data("patient.robot_call_consent=false"), Channel.VOICE
+        )
+    with pytest.raises(DataError, match=r"звездочёт"):
+        check_before_call(
+            builtin("confirm"),
+            make_data("appointments.0.doctor.specialty=звездочёт"),
+            Channel.VOICE,
+        )

@@ -8,10 +8,13 @@ import pytest
 
 from dozvon.speech.tts.audio import (
     SAMPLE_RATE,
+    SPEECH_LEVEL_DBFS,
     AudioFormatError,
+    active_level_dbfs,
     from_pcm,
     join,
     load_telephone_wav,
+    normalize_level,
     read_wav,
     to_pcm,
     to_telephone,
@@ -151,3 +154,15 @@ def test_wav_bytes_round_trip() -> None:
     with wave.open(BytesIO(wav_bytes(pcm))) as back:
         assert (back.getframerate(), back.getnchannels(), back.getsampwidth()) == (8000, 1, 2)
         assert back.readframes(back.getnframes()) == pcm
+
+
+@pytest.mark.parametrize("level", [0.01, 0.05, 0.9])
+def test_recordings_are_brought_to_the_voice_level(level: float) -> None:
+    quiet_or_loud = to_pcm(sine(400, 1.0, SAMPLE_RATE, level) * np.repeat([1.0, 0.0], 4000))
+    out = from_pcm(normalize_level(quiet_or_loud))
+    assert active_level_dbfs(out) == pytest.approx(SPEECH_LEVEL_DBFS, abs=0.5)
+    assert np.max(np.abs(out)) <= 10 ** (-1 / 20) + 1e-4
+
+
+def test_level_of_silence_is_left_alone() -> None:
+    assert normalize_level(bytes(1600)) == bytes(1600)

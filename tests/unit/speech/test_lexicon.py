@@ -2,7 +2,13 @@ from pathlib import Path
 
 import pytest
 
-from dozvon.speech.lexicon import DEFAULT_LEXICON, Lexicon, LexiconError, default_lexicon
+from dozvon.speech.lexicon import (
+    DEFAULT_LEXICON,
+    Lexicon,
+    LexiconError,
+    default_lexicon,
+    surname_forms,
+)
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -111,4 +117,49 @@ def test_non_utf8_file_is_named(tmp_path: Path) -> None:
     path = tmp_path / "cp1251.yaml"
     path.write_bytes("stress:\n  Иванова: Ивано+ва\n".encode("cp1251"))
     with pytest.raises(LexiconError, match=f"{path}: not UTF-8 text"):
+        Lexicon.load(path)
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken", "forms"),
+    [
+        (
+            "Иванова",
+            "Ивано+ва",
+            {"Ивановой": "Ивано+вой", "Иванову": "Ивано+ву", "Иванов": "Ивано+в"},
+        ),
+        ("Ильина", "Ильина+", {"Ильиной": "Ильино+й", "Ильин": "Ильи+н", "Ильиным": "Ильины+м"}),
+        ("Ильин", "Ильи+н", {"Ильину": "Ильину+", "Ильиной": "Ильино+й"}),
+        ("Пушкин", "Пу+шкин", {"Пушкиным": "Пу+шкиным", "Пушкиной": "Пу+шкиной"}),
+        ("Сидоренко", "Сидоре+нко", {}),
+    ],
+)
+def test_surname_forms_carry_the_stress(written: str, spoken: str, forms: dict[str, str]) -> None:
+    generated = surname_forms(written, spoken)
+    assert forms.items() <= generated.items()
+    assert all(form.replace("+", "") in generated for form in forms)
+
+
+def test_one_surname_entry_marks_every_form_and_explicit_entries_win() -> None:
+    lexicon = Lexicon(stress={"Ильина": "Ильина+", "Ильину": "И+льину"})
+    assert lexicon.apply("Ильиной, Ильину, ИЛЬИН, Ильина-Петрова") == (
+        "Ильино+й, И+льину, ИЛЬИ+Н, Ильина+-Петрова"
+    )
+
+
+def test_yo_restores_the_stress_mis_leave_out() -> None:
+    lexicon = Lexicon(stress={"Семенова": "Семёнова"})
+    assert lexicon.apply("Семеновой, СЕМЕНОВ, Семёнову") == "Семёновой, СЕМЁНОВ, Семёнову"
+
+
+def test_phrases_match_e_and_yo_alike() -> None:
+    lexicon = Lexicon(phrases={"Прием терапевта": "приём у терапевта"})
+    assert (
+        lexicon.apply("Приём терапевта, ПРИЕМ ТЕРАПЕВТА") == "приём у терапевта, приём у терапевта"
+    )
+
+
+def test_yo_entry_must_still_be_the_same_word(tmp_path: Path) -> None:
+    path = write(tmp_path, "stress:\n  Семенова: Семёнов\n")
+    with pytest.raises(LexiconError, match="spells a different word"):
         Lexicon.load(path)

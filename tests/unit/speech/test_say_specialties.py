@@ -73,10 +73,10 @@ def test_clinic_table_adds_and_overrides(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("specialties: [a, b]\n", "expected a top-level 'specialties:' mapping"),
-        ("specialties:\n  хирург: врач\n", "specialty 'хирург': expected a mapping"),
+        ("specialties:\n  хирург: врач\n", ":2: specialty 'хирург': expected a mapping"),
         (
             "specialties:\n  хирург:\n    nomn: хирург\n",
-            "missing case form\\(s\\) gent, datv, accs, ablt, loct",
+            ":2: specialty 'хирург': missing case form\\(s\\) gent, datv, accs, ablt, loct",
         ),
         ("specialties: {x: [\n", "not valid YAML"),
     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from dozvon.channels.base import AttemptResult
@@ -11,11 +12,11 @@ from dozvon.channels.voice.signalling import signalling_outcome
 from dozvon.core.outcome import Channel, Evidence, HangupBy
 from dozvon.core.task import Task
 from dozvon.dialog.context import Clinic, DialogData
-from dozvon.dialog.engine import run_scenario
+from dozvon.dialog.engine import check_before_call, run_scenario
 from dozvon.dialog.loader import Scenario
 from dozvon.sip.call import Call
 from dozvon.sip.ua import UserAgent
-from dozvon.speech.tts.base import Synthesizer
+from dozvon.speech.voice import Voice
 
 
 def signalling_evidence(call: Call) -> Evidence:
@@ -36,36 +37,41 @@ class VoiceChannel:
     def __init__(
         self,
         ua: UserAgent,
-        tts: Synthesizer,
+        voice: Voice,
         clinic: Clinic,
         *,
         caller_id: str | None = None,
         ring_timeout: float = 30.0,
-        target_format: str = "{phone}",
+        route: Callable[[str], str] | None = None,
     ) -> None:
         self.ua = ua
-        self.tts = tts
+        self.voice = voice
+        """Lexicon, recorded prompts and the audio cache in front of the TTS engine."""
         self.clinic = clinic
         self.caller_id = caller_id
         self.ring_timeout = ring_timeout
-        self.target_format = target_format
-        """How a number becomes a SIP target: "{phone}" through the trunk, or a full URI."""
+        self.route = route or (lambda phone: phone)
+        """A number → the SIP target: by default the number itself, sent through the trunk."""
 
     async def attempt(
         self, task: Task, scenario: Any, *, phone: str, attempt_no: int
     ) -> AttemptResult:
         assert isinstance(scenario, Scenario)
-        target = self.target_format.format(phone=phone, digits=phone.lstrip("+"))
-        call = await self.ua.dial(target, self.caller_id, self.ring_timeout)
+        data = DialogData.for_task(task, self.clinic)
+        # Refuse before the phone rings (consent, a text the data cannot fill): never hang up on
+        # a patient without a word. The dispatcher records the refusal with its reason.
+        check_before_call(scenario, data, Channel.VOICE)
+        call = await self.ua.dial(self.route(phone), self.caller_id, self.ring_timeout)
+        # Listening starts before the answer: a patient's «Алло?» comes in the first frames,
+        # and answering-machine detection that misses it hears only silence (a machine).
+        conversation = SipConversation(call, self.voice)
         try:
             if not await call.wait_answered():
                 outcome = signalling_outcome(call.result)
                 assert outcome is not None
                 return AttemptResult(outcome, signalling_evidence(call))
-            conversation = SipConversation(call, self.tts)
-            result = await run_scenario(
-                scenario, conversation, DialogData.for_task(task, self.clinic)
-            )
+            conversation.answered()
+            result = await run_scenario(scenario, conversation, data)
         finally:
             await call.hangup()
         await call.ended.wait()

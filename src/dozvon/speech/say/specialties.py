@@ -90,7 +90,9 @@ def _key(name: str) -> str:
 
 def _read_table(path: Path) -> dict[str, Specialty]:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        source = path.read_text(encoding="utf-8")
+        document = yaml.safe_load(source)
+        lines = _entry_lines(source)
     except UnicodeDecodeError:
         raise SpecialtyError(f"{path}: not UTF-8 text") from None
     except OSError as exc:
@@ -104,7 +106,7 @@ def _read_table(path: Path) -> dict[str, Specialty]:
         raise SpecialtyError(f"{path}: expected a top-level 'specialties:' mapping")
     entries: dict[str, Specialty] = {}
     for name, body in table.items():
-        where = f"{path}: specialty {name!r}"
+        where = f"{path}:{lines.get(str(name), 0)}: specialty {name!r}"
         if not isinstance(body, dict):
             raise SpecialtyError(f"{where}: expected a mapping of case forms")
         missing = [
@@ -129,3 +131,14 @@ def _read_table(path: Path) -> dict[str, Specialty]:
                 )
             entries[key] = entry
     return entries
+
+
+def _entry_lines(source: str) -> dict[str, int]:
+    """Line of each entry under ``specialties:``, so errors point into the clinic's file."""
+    root = yaml.compose(source)
+    if not isinstance(root, yaml.MappingNode):
+        return {}
+    for key, value in root.value:
+        if key.value == "specialties" and isinstance(value, yaml.MappingNode):
+            return {str(k.value): k.start_mark.line + 1 for k, _ in value.value}
+    return {}
