@@ -131,3 +131,13 @@ async def test_collect_digits_stops_at_count_terminator_or_timeout(
     callee.inject_digit("8")
     assert await asyncio.wait_for(collecting, 10) == "8"
     assert await asyncio.wait_for(callee.collect_digits(4, timeout=0.05), 10) == ""
+
+
+async def test_a_session_refresh_keeps_the_latched_source(
+    pair: tuple[RtpSession, RtpSession],
+) -> None:
+    caller, callee = pair
+    callee.set_remote("127.0.0.1", 9, Codec.PCMA, telephone_event_pt=101)  # SDP says port 9
+    await eventually(lambda: callee.remote_address == ("127.0.0.1", caller.local_port))
+    callee.set_remote("127.0.0.1", 9, Codec.PCMU, telephone_event_pt=101)  # re-INVITE, same SDP
+    assert callee.remote_address == ("127.0.0.1", caller.local_port)
