@@ -247,10 +247,6 @@ class RtpSession:
         while self._playing:
             self._playing.popleft().stop()
 
-    @property
-    def playing(self) -> bool:
-        return any(not handle.finished for handle in self._playing)
-
     # -- digits -------------------------------------------------------------------------------
 
     async def send_digit(
