@@ -381,7 +381,7 @@ class Call:
 
     def on_ack_timeout(self) -> None:
         log.warning("call %s: no ACK for our 200, hanging up", self.call_id[:8])
-        self._ua.spawn(self._send_bye())
+        self._ua.spawn(self._send_bye("no ACK"))
 
     # ---- in-dialog requests from the peer ----
 
@@ -469,10 +469,10 @@ class Call:
         self.answered.set()
         log.info("call %s: answered after %.1f s", self.call_id[:8], self.result.ring_seconds)
 
-    async def _send_bye(self) -> None:
+    async def _send_bye(self, reason: str = "we hung up") -> None:
         if self.dialog is None or not self.is_active:
             return
-        self._end(self.result.sip_status, "we hung up", "us")
+        self._end(self.result.sip_status, reason, "us")
         request = self.dialog.request("BYE", self._ua.via())
         await self._ua.request(request, await self._ua.dialog_destination(self.dialog))
 
