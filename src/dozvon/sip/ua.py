@@ -223,14 +223,14 @@ class UserAgent:
         return NameAddr(SipUri(self.domain, target.strip(), self.config.domain_port))
 
     async def _resolve(self, uri: SipUri) -> Destination:
-        transport = uri.params.get("transport") or self.config.transport
+        transport = uri.transport or self.config.transport
         host = uri.host
         if not _is_ip(host):
             if host not in self._resolved:
                 infos = await asyncio.get_running_loop().getaddrinfo(host, None)
                 self._resolved[host] = str(infos[0][4][0])
             host = self._resolved[host]
-        return Destination(transport.lower(), host, uri.port or 5060)
+        return Destination(transport, host, uri.port or 5060)
 
     async def request_destination(self, uri: SipUri) -> Destination:
         if self.config.outbound_proxy:
