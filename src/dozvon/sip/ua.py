@@ -302,14 +302,21 @@ class UserAgent:
             return None
         count = self._nonce_counts.get(challenge.nonce, 0) + 1
         self._nonce_counts[challenge.nonce] = count
-        headers = request.headers.copy()
+        retry = self.next_attempt(request)
         name = "proxy-authorization" if proxy else "authorization"
-        headers.set(name, authorization(challenge, credentials, request.method, request.uri, count))
+        value = authorization(challenge, credentials, request.method, request.uri, count)
+        retry.headers.set(name, value)
+        return retry
+
+    def next_attempt(self, request: Request, uri: str | None = None) -> Request:
+        """The same request tried again (after a challenge or a redirect): a new transaction,
+        so a new branch and the next CSeq, optionally to another Request-URI."""
+        headers = request.headers.copy()
         via = parse_via(headers.get("via") or "")
         headers.replace_first("via", self.via(via.transport))
         number, method = parse_cseq(headers.get("cseq") or "")
         headers.set("cseq", f"{number + 1} {method}")
-        return Request(request.method, request.uri, headers, request.body)
+        return Request(request.method, uri or request.uri, headers, request.body)
 
     # ---- registration ----
 
