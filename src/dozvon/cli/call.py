@@ -178,16 +178,19 @@ def run_or_explain(coroutine: Coroutine[Any, Any, T]) -> T:
         raise typer.Exit(2) from exc
 
 
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="файл настроек / settings file")
+]
+PlayOption = Annotated[Path | None, typer.Option("--play", help="WAV-подсказка / WAV prompt")]
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="журнал SIP / SIP log")]
+
+
 def register(app: typer.Typer) -> None:
     @app.command("call")
     def call_command(
         target: Annotated[str, typer.Argument(help="SIP URI или номер / SIP URI or number")],
-        config: Annotated[
-            Path | None, typer.Option("--config", help="файл настроек / settings file")
-        ] = None,
-        play: Annotated[
-            Path | None, typer.Option("--play", help="WAV-подсказка / WAV prompt")
-        ] = None,
+        config: ConfigOption = None,
+        play: PlayOption = None,
         say: Annotated[
             str | None, typer.Option("--say", help="текст для озвучки / text to speak")
         ] = None,
@@ -204,9 +207,7 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--caller-id", help="номер А / caller id")
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="вывод JSON / print JSON")] = False,
-        verbose: Annotated[
-            bool, typer.Option("--verbose", "-v", help="журнал SIP / SIP log")
-        ] = False,
+        verbose: VerboseOption = False,
     ) -> None:
         """Позвонить один раз: подсказка, сбор цифр / place one call: prompt, collect keys."""
         logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
@@ -226,21 +227,15 @@ def register(app: typer.Typer) -> None:
 
     @app.command("listen")
     def listen_command(
-        config: Annotated[
-            Path | None, typer.Option("--config", help="файл настроек / settings file")
-        ] = None,
-        play: Annotated[
-            Path | None, typer.Option("--play", help="WAV-подсказка / WAV prompt")
-        ] = None,
+        config: ConfigOption = None,
+        play: PlayOption = None,
         port: Annotated[
             int, typer.Option("--port", help="SIP-порт без --config / SIP port")
         ] = 5060,
         calls: Annotated[
             int, typer.Option("--calls", help="выйти после N звонков / exit after N")
         ] = 0,
-        verbose: Annotated[
-            bool, typer.Option("--verbose", "-v", help="журнал SIP / SIP log")
-        ] = False,
+        verbose: VerboseOption = False,
     ) -> None:
         """Отвечать на входящие с подсказкой / answer incoming calls with a prompt."""
         logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
