@@ -92,23 +92,27 @@ def load_config(config: Path | None, target: str) -> CliSettings:
     return CliSettings(ua_config(settings.trunk), (ports.start, ports.end), settings.speech)
 
 
-async def place_call(
-    stack: VoiceStack,
-    target: str,
-    prompt: bytes,
-    collect: int,
-    ring_timeout: float,
-    digit_timeout: float,
-    caller_id: str | None,
-) -> CallReport:
-    call = await stack.ua.dial(target, caller_id=caller_id, ring_timeout=ring_timeout)
+@dataclass(frozen=True)
+class CallPlan:
+    """One call as the admin asked for it on the command line."""
+
+    target: str
+    prompt: bytes
+    collect: int
+    ring_timeout: float
+    digit_timeout: float
+    caller_id: str | None
+
+
+async def place_call(stack: VoiceStack, plan: CallPlan) -> CallReport:
+    call = await stack.ua.dial(plan.target, plan.caller_id, plan.ring_timeout)
     digits = ""
     finished = False
     if await call.wait_answered():
-        if prompt:
-            await call.play(prompt, barge_in=collect > 0)
-        if collect:
-            digits = await call.collect_digits(collect, digit_timeout)
+        if plan.prompt:
+            await call.play(plan.prompt, barge_in=plan.collect > 0)
+        if plan.collect:
+            digits = await call.collect_digits(plan.collect, plan.digit_timeout)
         finished = call.is_active
         await call.hangup()
     await call.ended.wait()
@@ -125,21 +129,10 @@ async def place_call(
     )
 
 
-async def _call(
-    target: str,
-    config: UaConfig,
-    rtp_ports: tuple[int, int],
-    prompt: bytes,
-    collect: int,
-    ring_timeout: float,
-    digit_timeout: float,
-    caller_id: str | None,
-) -> CallReport:
+async def _call(plan: CallPlan, config: UaConfig, rtp_ports: tuple[int, int]) -> CallReport:
     stack = await start_stack(config, rtp_ports)
     try:
-        return await place_call(
-            stack, target, prompt, collect, ring_timeout, digit_timeout, caller_id
-        )
+        return await place_call(stack, plan)
     finally:
         await stack.stop()
 
@@ -213,12 +206,8 @@ def register(app: typer.Typer) -> None:
         logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
         cli = load_config(config, target)
         prompt = prompt_pcm(play, say, cli.speech)
-        report = run_or_explain(
-            _call(
-                target, cli.ua, cli.rtp_ports, prompt, collect, ring_timeout, digit_timeout,
-                caller_id,
-            )
-        )  # fmt: skip
+        plan = CallPlan(target, prompt, collect, ring_timeout, digit_timeout, caller_id)
+        report = run_or_explain(_call(plan, cli.ua, cli.rtp_ports))
         if as_json:
             typer.echo(json.dumps(report.__dict__, ensure_ascii=False))
         else:
