@@ -10,14 +10,16 @@ from pathlib import Path
 import pytest
 
 from dozvon.sip.call import Call
-from dozvon.sip.ua import UserAgent
+from dozvon.sip.ua import UaConfig, UserAgent
 
-from .conftest import Sipp, SippFactory, free_port, stop_process, wait_for_port
+from .conftest import FAST_TIMERS, Sipp, SippFactory, free_port, stop_process, wait_for_port
 
 pytestmark = pytest.mark.sip
 
 
-async def answer_one(ua: UserAgent, sipp: SippFactory, scenario: str) -> tuple[Call, str, Sipp]:
+async def answer_one(
+    ua: UserAgent, sipp: SippFactory, scenario: str, *extra: str
+) -> tuple[Call, str, Sipp]:
     """Let a sipp caller run `scenario` against us; we answer and wait for one key."""
     seen: list[tuple[Call, str]] = []
 
@@ -27,7 +29,7 @@ async def answer_one(ua: UserAgent, sipp: SippFactory, scenario: str) -> tuple[C
         await call.ended.wait()
 
     ua.on_incoming = answer
-    caller = sipp.start(scenario, "-m", "1", f"127.0.0.1:{ua.port}")
+    caller = sipp.start(scenario, "-m", "1", *extra, f"127.0.0.1:{ua.port}")
     assert await asyncio.to_thread(caller.process.wait, 10) == 0
     [(call, digits)] = seen
     await asyncio.wait_for(call.ended.wait(), 2)
@@ -112,3 +114,14 @@ async def test_missing_ack_ends_the_call_with_bye(ua: UserAgent, sipp: SippFacto
     assert call.result.hangup_by == "us"
     assert call.result.reason == "no ACK"
     assert call.result.talk_seconds >= 3.2  # we waited 64*T1 before giving up
+
+
+async def test_incoming_call_over_tcp(sipp: SippFactory) -> None:
+    agent = UserAgent(UaConfig(port=free_port(), tcp=True, timers=FAST_TIMERS))
+    await agent.start()
+    try:
+        call, digits, _ = await answer_one(agent, sipp, "uac_call", "-t", "t1")
+    finally:
+        await agent.stop()
+    assert digits == "3"  # the INFO, and every response, crossed one TCP connection
+    assert call.result.hangup_by == "them"
