@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from dozvon.core.phone import mask_phone
 from dozvon.sip.dialog import Dialog
+from dozvon.sip.masking import mask_numbers, mask_user
 from dozvon.sip.media_port import AudioTap, MediaChannel
 from dozvon.sip.message import ParseError, Request, Response, parse_cseq
 from dozvon.sip.sdp import Negotiated, answer_direction, build_sdp, negotiate, parse_sdp
@@ -51,19 +50,6 @@ class CallResult:
     ended_at: float | None = None
     ring_seconds: float = 0.0
     talk_seconds: float = 0.0
-
-
-_DIGIT_RUN = re.compile(r"\+?\d[\d\-() ]{4,}\d")
-
-
-def mask_user(uri_user: str) -> str:
-    """A SIP user part is often a phone number: never log it whole."""
-    return mask_phone(uri_user) if any(c.isdigit() for c in uri_user) else uri_user
-
-
-def mask_numbers(text: str) -> str:
-    """Parse errors quote the faulty input, which may hold a phone number: mask digit runs."""
-    return _DIGIT_RUN.sub(lambda match: mask_phone(match.group()), text)
 
 
 def dtmf_from_info(content_type: str, body: bytes) -> str | None:
