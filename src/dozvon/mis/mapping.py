@@ -427,9 +427,13 @@ class Mapper:
 
             def from_column(row: Row) -> object:
                 raw = row.get(key)
-                if raw is None or (raw.__class__ is str and not raw.strip()):
-                    return absent()
-                return convert(raw)
+                if raw.__class__ is str:
+                    raw = raw.strip()  # every conversion strips text first anyway
+                    if raw:
+                        return convert(raw)
+                elif raw is not None:
+                    return convert(raw)
+                return absent()
 
             return from_column
         read = self._reader(target, spec, keys)
