@@ -25,9 +25,10 @@ here, so a clinic describes its fields once, in the config, whatever the transpo
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -127,6 +128,15 @@ _ABSENT = object()
 """An empty optional MIS value: the field keeps our default."""
 CACHE_SIZE = 4096
 """Distinct texts remembered per field: a worklist repeats its times, doctors and services."""
+
+
+class Conversion(NamedTuple):
+    """A field's conversion: of any raw value, and of stripped non-empty text (None: kept)."""
+
+    any_value: Callable[[object], object]
+    from_text: Callable[[str], object] | None
+
+
 _EMPTY_BRANCH = Branch()
 _doctor = functools.lru_cache(maxsize=CACHE_SIZE)(Doctor)
 _branch = functools.lru_cache(maxsize=CACHE_SIZE)(Branch)
@@ -363,8 +373,11 @@ class Mapper:
         self._fields: list[tuple[str, str, Callable[[Row], object]]] = []
         self._compile({})
 
-    def _converter(self, target: str, spec: FieldSpec) -> Callable[[object], object]:
-        """Raw MIS value → ours (value map first); text results are memoized, being pure."""
+    def _converter(self, target: str, spec: FieldSpec) -> Conversion:
+        """Raw MIS value → ours, value map first; the text path is memoized, being pure.
+
+        Only text is a safe cache key: equal datetimes in different zones would share a result.
+        """
         convert = self._conversions().get(target, _text)
         table = spec.map if spec.map is not None else None
         if table is None and target == "history.last_result" and self._history_map:
@@ -375,15 +388,12 @@ class Mapper:
             def convert(raw: object, spec: FieldSpec = spec) -> object:
                 return after(translate(raw), spec)
 
+        def any_value(raw: object) -> object:
+            return convert(raw, spec)
+
         if convert is _text:
-            return _stripped
-        cached = functools.lru_cache(maxsize=CACHE_SIZE)(lambda raw: convert(raw, spec))
-
-        def memoized(raw: object) -> object:
-            # Only text is a safe key: equal datetimes in different zones would share a result.
-            return cached(raw) if raw.__class__ is str else convert(raw, spec)
-
-        return memoized
+            return Conversion(any_value, None)
+        return Conversion(any_value, functools.lru_cache(maxsize=CACHE_SIZE)(any_value))
 
     def _conversions(self) -> dict[str, Callable[[Any, FieldSpec], Any]]:
         """Per target, the conversion after mapping; every other target is plain text."""
@@ -412,43 +422,32 @@ class Mapper:
         self, target: str, spec: FieldSpec, keys: Mapping[str, str]
     ) -> Callable[[Row], object]:
         """row → our value, `_ABSENT` for an empty optional field, or `ValueProblem`."""
-        convert = self._converts[target]
+        convert, from_text = self._converts[target]
         default, required = spec.default, target in _REQUIRED
 
-        def absent() -> object:
+        read = self._reader(target, spec, keys)
+
+        def extract(row: Row) -> object:
+            raw = read(row)
+            if raw.__class__ is str:
+                text = raw.strip()  # every conversion strips text first anyway
+                if text:
+                    return text if from_text is None else from_text(text)
+            elif raw is not None:
+                return convert(raw)
             if default is not None:
                 return convert(default)
             if required:
                 raise ValueProblem("пустое значение")
             return _ABSENT
 
-        if spec.column is not None:  # the common case: the column read inlined, one call less
-            key = keys.get(spec.column, spec.column)
-
-            def from_column(row: Row) -> object:
-                raw = row.get(key)
-                if raw.__class__ is str:
-                    raw = raw.strip()  # every conversion strips text first anyway
-                    if raw:
-                        return convert(raw)
-                elif raw is not None:
-                    return convert(raw)
-                return absent()
-
-            return from_column
-        read = self._reader(target, spec, keys)
-
-        def computed(row: Row) -> object:
-            raw = read(row)
-            if raw is None or (raw.__class__ is str and not raw.strip()):
-                return absent()
-            return convert(raw)
-
-        return computed
+        return extract
 
     def _reader(
         self, target: str, spec: FieldSpec, keys: Mapping[str, str]
     ) -> Callable[[Row], object]:
+        if spec.column is not None:  # the common case: a C-level call, no Python frame
+            return operator.methodcaller("get", keys.get(spec.column, spec.column))
         if spec.columns is not None:
             names = [keys.get(c, c) for c in spec.columns]
 
@@ -668,11 +667,7 @@ class Mapper:
 
 
 def _text(raw: object, spec: FieldSpec) -> str:
-    return _stripped(raw)
-
-
-def _stripped(raw: object) -> str:
-    return raw.strip() if raw.__class__ is str else as_text(raw)
+    return as_text(raw)
 
 
 def _translator(table: Mapping[str, object], otherwise: str | None) -> Callable[[object], object]:
