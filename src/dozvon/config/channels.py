@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
@@ -24,6 +25,8 @@ class EmailSettings(BaseModel):
     security: Literal["starttls", "ssl", "none"] = "starttls"
     """starttls: port 587 upgraded after EHLO; ssl: TLS from the first byte (465); none: a
     relay on the same host only."""
+    ca_file: Path | None = None
+    """The PEM certificate of a private CA that signed an internal relay's certificate."""
     username: str = ""
     password: SecretStr | None = None
     from_address: str = Field(alias="from", min_length=3, pattern=r"^[^@\s]+@[^@\s]+$")

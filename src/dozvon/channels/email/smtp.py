@@ -37,6 +37,7 @@ class SmtpOutbound:
                 use_tls=settings.security == "ssl",
                 start_tls=settings.security == "starttls",
                 timeout=settings.timeout.total_seconds(),
+                cert_bundle=str(settings.ca_file) if settings.ca_file else None,
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             reason = "; ".join(f"{e.code} {e.message}" for e in exc.recipients)

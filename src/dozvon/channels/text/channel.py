@@ -2,8 +2,9 @@
 
 The same rules apply as to a call: `check_before_call` (consent, 38-FZ art. 18 for marketing,
 the data the scenario needs) runs before the first message, so a refused task never writes to
-anyone. What differs is the reading of silence: an unanswered message is `no_answer` (or, on a
-one-way channel, `message_left`), never `uncertain`, which would count the patient as reached.
+anyone. What differs is the reading of silence: an unanswered question is `no_answer`, and a
+message that asked nothing (a notice, any e-mail) is `message_left`; never `uncertain`, which
+would count the patient as reached.
 """
 
 from __future__ import annotations
@@ -92,7 +93,9 @@ class TextChannel:
             return Outcome.OPTED_OUT
         if line.replies_received or outcome not in _SILENT or not line.message_ids:
             return outcome
-        return Outcome.MESSAGE_LEFT if line.one_way else Outcome.NO_ANSWER
+        # Delivered with nothing to answer (one-way, or a notice without a question) is a
+        # message left; a question nobody answered is no answer.
+        return Outcome.NO_ANSWER if line.questions_sent else Outcome.MESSAGE_LEFT
 
     def _notes(self, address: str, line: TextConversation) -> dict[str, str]:
         notes = {

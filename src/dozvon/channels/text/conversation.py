@@ -92,6 +92,7 @@ class TextConversation:
         self._unanswered = False
         self.message_ids: list[str] = []
         self.replies_received = 0
+        self.questions_sent = 0
         self.opted_out = False
         self.closing_failed = ""
 
@@ -137,6 +138,7 @@ class TextConversation:
         while not self._replies.empty():  # a reply from before this question answers nothing
             self._replies.get_nowait()
         await self._send(prompt.text, offered_keys(expect), isinstance(expect, DigitEntry))
+        self.questions_sent += 1
         try:
             reply = await asyncio.wait_for(self._replies.get(), self._reply_timeout)
         except TimeoutError:
