@@ -11,7 +11,7 @@ from dozvon.channels.base import ContactChannel
 from dozvon.channels.email import EmailAddressing, SmtpOutbound
 from dozvon.channels.sms import HttpGateway, PhoneAddressing, SmsGateway, SmsOutbound, SmsRuGateway
 from dozvon.channels.telegram import BotApi, ChatAddressing, TelegramOutbound, poll_updates
-from dozvon.channels.text import ReplyInbox, TextChannel
+from dozvon.channels.text import Addressing, Outbound, ReplyInbox, TextChannel
 from dozvon.config import Settings
 from dozvon.config.channels import SmsRuSettings
 from dozvon.core.outcome import Channel
@@ -60,21 +60,17 @@ def open_text_channels(settings: Settings, inbox: ReplyInbox | None = None) -> T
     clinic = Clinic(settings.clinic.name)
     wait = config.reply_timeout.total_seconds()
     result = TextChannels({}, inbox)
-    if config.email is not None:
-        outbound = SmtpOutbound(config.email, settings.clinic.name)
-        result.channels[Channel.EMAIL] = TextChannel(
-            Channel.EMAIL, outbound, EmailAddressing(), clinic, inbox=None, reply_timeout=wait
+
+    def add(kind: Channel, outbound: Outbound, addressing: Addressing, two_way: bool) -> None:
+        result.channels[kind] = TextChannel(
+            kind, outbound, addressing, clinic, inbox=inbox if two_way else None, reply_timeout=wait
         )
+
+    if config.email is not None:
+        add(Channel.EMAIL, SmtpOutbound(config.email, clinic.name), EmailAddressing(), False)
     gateway = sms_gateway(settings)
     if gateway is not None:
-        result.channels[Channel.SMS] = TextChannel(
-            Channel.SMS,
-            SmsOutbound(gateway),
-            PhoneAddressing(),
-            clinic,
-            inbox=inbox,
-            reply_timeout=wait,
-        )
+        add(Channel.SMS, SmsOutbound(gateway), PhoneAddressing(), True)
         result.closers.append(gateway.aclose)
     if config.telegram is not None:
         telegram = config.telegram
@@ -83,14 +79,7 @@ def open_text_channels(settings: Settings, inbox: ReplyInbox | None = None) -> T
             telegram.api_url,
             max_retry_wait=telegram.max_retry_wait.total_seconds(),
         )
-        result.channels[Channel.TELEGRAM] = TextChannel(
-            Channel.TELEGRAM,
-            TelegramOutbound(api),
-            ChatAddressing(),
-            clinic,
-            inbox=inbox,
-            reply_timeout=wait,
-        )
+        add(Channel.TELEGRAM, TelegramOutbound(api), ChatAddressing(), True)
         if telegram.poll:
             seconds = telegram.poll_timeout.total_seconds()
             result.pollers.append(lambda stop: poll_updates(api, inbox, stop, seconds))

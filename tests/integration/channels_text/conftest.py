@@ -3,14 +3,15 @@ SMS.ru and Bot API fakes served over real HTTP."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -26,6 +27,7 @@ from tests.fakes.telegram import FakeBotApi
 
 USER, PASSWORD = "robot", "s3cret-smtp"
 UNKNOWN_MAILBOX = "nobody@clinic-mail.ru"
+T = TypeVar("T")
 
 
 @dataclass
@@ -86,6 +88,23 @@ def self_signed(directory: Path) -> tuple[Path, Path]:
         )
     )
     return cert_path, key_path
+
+
+async def answer_questions(
+    sent: Callable[[], list[T]],
+    asks: Callable[[T], bool],
+    answer: Callable[[str], object],
+    answers: list[str],
+) -> None:
+    """The patient: after each new message that asks something, gives the next answer."""
+    seen = 0
+    while answers:
+        messages = sent()
+        if len(messages) > seen:
+            seen = len(messages)
+            if asks(messages[-1]):
+                answer(answers.pop(0))
+        await asyncio.sleep(0.01)
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
+from dozvon.channels.base import AttemptResult
 from dozvon.channels.email import EmailAddressing, SmtpOutbound
 from dozvon.channels.text import TextChannel
 from dozvon.config.channels import EmailSettings
@@ -26,6 +27,11 @@ def email_channel(**settings: object) -> TextChannel:
     )
 
 
+async def confirm_by_mail(channel: TextChannel, address: str = PATIENT_MAIL) -> AttemptResult:
+    task = make_task(extra={"email": address})
+    return await channel.attempt(task, builtin("confirm"), phone=PHONE, attempt_no=1)
+
+
 def text_of(letter: EmailMessage, subtype: str) -> str:
     part = letter.get_body(preferencelist=(subtype,))
     assert part is not None
@@ -35,8 +41,7 @@ def text_of(letter: EmailMessage, subtype: str) -> str:
 
 async def test_letter_arrives_in_russian_without_medical_details(smtp_plain: SmtpServer) -> None:
     channel = email_channel(host="127.0.0.1", port=smtp_plain.port, security="none")
-    task = make_task(extra={"email": PATIENT_MAIL})
-    result = await channel.attempt(task, builtin("confirm"), phone=PHONE, attempt_no=1)
+    result = await confirm_by_mail(channel)
 
     assert result.outcome is Outcome.MESSAGE_LEFT
     [(envelope, letter)] = smtp_plain.mailbox.letters
@@ -64,8 +69,7 @@ async def test_starttls_with_login(smtp_starttls: SmtpServer) -> None:
         username=USER,
         password=PASSWORD,
     )
-    task = make_task(extra={"email": PATIENT_MAIL})
-    result = await channel.attempt(task, builtin("confirm"), phone=PHONE, attempt_no=1)
+    result = await confirm_by_mail(channel)
     assert result.outcome is Outcome.MESSAGE_LEFT
     assert len(smtp_starttls.mailbox.letters) == 1
 
@@ -78,8 +82,7 @@ async def test_wrong_password_is_a_network_error_that_says_why(smtp_starttls: Sm
         username=USER,
         password="wrong",
     )
-    task = make_task(extra={"email": PATIENT_MAIL})
-    result = await channel.attempt(task, builtin("confirm"), phone=PHONE, attempt_no=1)
+    result = await confirm_by_mail(channel)
     assert result.outcome is Outcome.NETWORK_ERROR
     assert "вход не принят" in result.evidence.notes["error"]
     assert smtp_starttls.mailbox.letters == []
@@ -87,23 +90,20 @@ async def test_wrong_password_is_a_network_error_that_says_why(smtp_starttls: Sm
 
 async def test_an_untrusted_certificate_is_refused(smtp_starttls: SmtpServer) -> None:
     channel = email_channel(host="localhost", port=smtp_starttls.port, security="starttls")
-    task = make_task(extra={"email": PATIENT_MAIL})
-    result = await channel.attempt(task, builtin("confirm"), phone=PHONE, attempt_no=1)
+    result = await confirm_by_mail(channel)
     assert result.outcome is Outcome.NETWORK_ERROR
     assert smtp_starttls.mailbox.letters == []
 
 
 async def test_a_refused_mailbox_is_rejected(smtp_plain: SmtpServer) -> None:
     channel = email_channel(host="127.0.0.1", port=smtp_plain.port, security="none")
-    task = make_task(extra={"email": UNKNOWN_MAILBOX})
-    result = await channel.attempt(task, builtin("confirm"), phone=PHONE, attempt_no=1)
+    result = await confirm_by_mail(channel, UNKNOWN_MAILBOX)
     assert result.outcome is Outcome.REJECTED
     assert "550" in result.evidence.notes["error"]
 
 
 async def test_server_down_is_a_network_error() -> None:
     channel = email_channel(host="127.0.0.1", port=free_port(), security="none", timeout="2s")
-    task = make_task(extra={"email": PATIENT_MAIL})
-    result = await channel.attempt(task, builtin("confirm"), phone=PHONE, attempt_no=1)
+    result = await confirm_by_mail(channel)
     assert result.outcome is Outcome.NETWORK_ERROR
     assert result.evidence.notes["messages"] == "0"

@@ -16,6 +16,8 @@ from dozvon.dialog.library import builtin
 from tests.fakes.smsru import FakeSmsRu
 from tests.unit.channels_text.helpers import CLINIC, PHONE, make_task
 
+from .conftest import answer_questions
+
 DIGITS = PHONE.removeprefix("+")
 
 
@@ -125,16 +127,13 @@ async def test_unreachable_gateway_is_a_network_error() -> None:
 
 
 async def patient_replies(fake: FakeSmsRu, inbox: ReplyInbox, answers: list[str]) -> None:
-    """The patient's phone: answers each question SMS; the provider's incoming-SMS webhook
-    would call `inbox.deliver` just so."""
-    seen = 0
-    while answers:
-        texts = fake.texts_to(DIGITS)
-        if len(texts) > seen:
-            seen = len(texts)
-            if "Ответьте цифрой" in texts[-1]:
-                inbox.deliver(Channel.SMS, DIGITS, answers.pop(0))
-        await asyncio.sleep(0.01)
+    """The patient's phone; the provider's incoming-SMS webhook would call `deliver` just so."""
+    await answer_questions(
+        lambda: fake.texts_to(DIGITS),
+        lambda text: "Ответьте цифрой" in text,
+        lambda answer: inbox.deliver(Channel.SMS, DIGITS, answer),
+        answers,
+    )
 
 
 async def test_a_dialog_answered_by_reply_digits(smsru: tuple[FakeSmsRu, str]) -> None:

@@ -14,6 +14,8 @@ from dozvon.dialog.library import builtin
 from tests.fakes.telegram import FakeBotApi
 from tests.unit.channels_text.helpers import CLINIC, PHONE, make_task
 
+from .conftest import answer_questions
+
 CHAT = 5550001
 
 
@@ -42,20 +44,18 @@ async def telegram(
         await api.aclose()
 
 
-async def patient(fake: FakeBotApi, actions: list[tuple[str, str]]) -> None:
-    """Presses a button (or types) after each message that offers buttons."""
-    seen = 0
-    while actions:
-        messages = fake.messages_to(CHAT)
-        if len(messages) > seen:
-            seen = len(messages)
-            if "reply_markup" in messages[-1]:
-                how, what = actions.pop(0)
-                if how == "press":
-                    fake.press(CHAT, what)
-                else:
-                    fake.type_text(CHAT, what)
-        await asyncio.sleep(0.01)
+async def patient(fake: FakeBotApi, actions: list[str]) -> None:
+    """Presses a button («1») or types («text:Да») after each message that offers buttons."""
+
+    def act(action: str) -> None:
+        if action.startswith("text:"):
+            fake.type_text(CHAT, action.removeprefix("text:"))
+        else:
+            fake.press(CHAT, action)
+
+    await answer_questions(
+        lambda: fake.messages_to(CHAT), lambda message: "reply_markup" in message, act, actions
+    )
 
 
 def task() -> object:
@@ -65,7 +65,7 @@ def task() -> object:
 async def test_buttons_confirm_the_visit(bot: tuple[FakeBotApi, str]) -> None:
     fake, url = bot
     async with telegram(url) as (channel, _):
-        answering = asyncio.create_task(patient(fake, [("press", "1"), ("press", "1")]))
+        answering = asyncio.create_task(patient(fake, ["1", "1"]))
         result = await channel.attempt(task(), builtin("confirm"), phone=PHONE, attempt_no=1)
         await answering
 
@@ -93,7 +93,7 @@ async def test_buttons_confirm_the_visit(bot: tuple[FakeBotApi, str]) -> None:
 async def test_typed_text_that_is_no_option_then_a_button(bot: tuple[FakeBotApi, str]) -> None:
     fake, url = bot
     async with telegram(url) as (channel, _):
-        actions = [("type", "Да, это я"), ("press", "1"), ("press", "2")]
+        actions = ["text:Да, это я", "1", "2"]
         answering = asyncio.create_task(patient(fake, actions))
         result = await channel.attempt(task(), builtin("confirm"), phone=PHONE, attempt_no=1)
         await answering

@@ -25,13 +25,28 @@ SHOWN_BODY = 80
 """How much of an unexpected response the error keeps: enough to recognise an HTML page."""
 
 
-def http_failure(response: httpx.Response) -> DeliveryFailed | None:
-    """The failure a non-2xx status means, shared by every HTTP gateway."""
+async def gateway_request(
+    http: httpx.AsyncClient, name: str, method: str, url: str, **request: Any
+) -> httpx.Response:
+    """A 2xx response, else `DeliveryFailed`: what every HTTP gateway does before reading it."""
+    try:
+        response = await http.request(method, url, **request)
+    except httpx.HTTPError as exc:
+        raise DeliveryFailed(Outcome.NETWORK_ERROR, f"{name} недоступен: {exc!r}") from None
     if response.status_code == 429:
-        return DeliveryFailed(Outcome.NETWORK_ERROR, "шлюз ограничил частоту (HTTP 429)")
+        raise DeliveryFailed(Outcome.NETWORK_ERROR, f"{name} ограничил частоту (HTTP 429)")
     if not response.is_success:
-        return DeliveryFailed(Outcome.NETWORK_ERROR, f"шлюз ответил HTTP {response.status_code}")
-    return None
+        raise DeliveryFailed(Outcome.NETWORK_ERROR, f"{name} ответил HTTP {response.status_code}")
+    return response
+
+
+def json_body(response: httpx.Response, name: str) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise DeliveryFailed(
+            Outcome.NETWORK_ERROR, f"ответ {name} не JSON: «{excerpt(response)}»"
+        ) from None
 
 
 def excerpt(response: httpx.Response) -> str:
@@ -74,13 +89,7 @@ class HttpGateway:
         else:
             request["params"] = fields
         url = render_url(self.settings.url, values)
-        try:
-            response = await self.http.request(self.settings.method, url, **request)
-        except httpx.HTTPError as exc:
-            raise DeliveryFailed(Outcome.NETWORK_ERROR, f"шлюз недоступен: {exc!r}") from None
-        failure = http_failure(response)
-        if failure is not None:
-            raise failure
+        response = await gateway_request(self.http, "шлюз", self.settings.method, url, **request)
         message_id = self._judge(response)
         log.info("sms sent", extra={"phone": mask_phone(phone), "message_id": message_id})
         return message_id
@@ -88,12 +97,7 @@ class HttpGateway:
     def _judge(self, response: httpx.Response) -> str:
         body: Any = None
         if self._success_path is not None or self._id_path is not None:
-            try:
-                body = response.json()
-            except ValueError:
-                raise DeliveryFailed(
-                    Outcome.NETWORK_ERROR, f"ответ шлюза не JSON: «{excerpt(response)}»"
-                ) from None
+            body = json_body(response, "шлюза")
         if self._success_path is not None:
             value = first(self._success_path, body)
             if str(value) not in self.settings.success_values:

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from dozvon.channels.sms.http import excerpt, http_failure
+from dozvon.channels.sms.http import gateway_request, json_body
 from dozvon.channels.text.conversation import DeliveryFailed
 from dozvon.config.channels import SmsRuSettings
 from dozvon.core.outcome import Outcome
@@ -75,21 +75,11 @@ class SmsRuGateway:
             form["from"] = self.settings.sender
         if self.settings.test:
             form["test"] = "1"
-        try:
-            response = await self.http.post(
-                self.settings.url, data=form, timeout=self.settings.timeout.total_seconds()
-            )
-        except httpx.HTTPError as exc:
-            raise DeliveryFailed(Outcome.NETWORK_ERROR, f"SMS.ru недоступен: {exc!r}") from None
-        refused = http_failure(response)
-        if refused is not None:
-            raise refused
-        try:
-            body = response.json()
-        except ValueError:
-            raise DeliveryFailed(
-                Outcome.NETWORK_ERROR, f"ответ SMS.ru не JSON: «{excerpt(response)}»"
-            ) from None
+        timeout = self.settings.timeout.total_seconds()
+        response = await gateway_request(
+            self.http, "SMS.ru", "POST", self.settings.url, data=form, timeout=timeout
+        )
+        body = json_body(response, "SMS.ru")
         if not isinstance(body, dict) or body.get("status") != "OK":
             raise failure(body if isinstance(body, dict) else {})
         entry = (body.get("sms") or {}).get(to)
