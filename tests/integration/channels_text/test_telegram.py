@@ -4,8 +4,11 @@ blocked users, unknown chats, a wrong token."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+
+import pytest
 
 from dozvon.channels.telegram import BotApi, ChatAddressing, TelegramOutbound, poll_updates
 from dozvon.channels.text import ReplyInbox, TextChannel
@@ -101,7 +104,10 @@ async def test_typed_text_that_is_no_option_then_a_button(bot: tuple[FakeBotApi,
     assert fake.messages_to(CHAT)[1]["text"].startswith("Извините, такой ответ не подходит.")
 
 
-async def test_flood_control_is_waited_out_once(bot: tuple[FakeBotApi, str]) -> None:
+async def test_flood_control_is_waited_out_once(
+    bot: tuple[FakeBotApi, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
     fake, url = bot
     fake.flood, fake.retry_after = 1, 1
     api = BotApi("123456:FAKE-token", url, max_retry_wait=5)
@@ -109,6 +115,8 @@ async def test_flood_control_is_waited_out_once(bot: tuple[FakeBotApi, str]) -> 
     await api.aclose()
     assert result["text"] == "Проверка"
     assert fake.requests == ["sendMessage", "sendMessage"]
+    assert "HTTP Request: POST" in caplog.text  # httpx logs each URL...
+    assert fake.token not in caplog.text  # ...without the bot's token
 
 
 async def test_flood_control_longer_than_allowed_fails_the_attempt(

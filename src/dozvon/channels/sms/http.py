@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from dozvon.channels.text.conversation import DeliveryFailed
+from dozvon.channels.text.redact import hide_in_logs
 from dozvon.config.channels import HttpSmsSettings
 from dozvon.core.outcome import Outcome
 from dozvon.core.phone import mask_phone
@@ -60,6 +61,8 @@ class HttpGateway:
         self._success_path = compile_path(settings.success_path) if settings.success_path else None
         self._success_regex = re.compile(settings.success_regex) if settings.success_regex else None
         self._id_path = compile_path(settings.message_id_path) if settings.message_id_path else None
+        if settings.token is not None:
+            hide_in_logs(settings.token.get_secret_value())
 
     async def aclose(self) -> None:
         await self.http.aclose()

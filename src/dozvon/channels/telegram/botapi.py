@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 
+from dozvon.channels.text.redact import hide_in_logs
+
 log = logging.getLogger(__name__)
 
 
@@ -35,6 +37,7 @@ class BotApi:
         http: httpx.AsyncClient | None = None,
     ) -> None:
         self._base = f"{api_url.rstrip('/')}/bot{token}/"
+        hide_in_logs(token)
         self.max_retry_wait = max_retry_wait
         self.http = http or httpx.AsyncClient(follow_redirects=False)
 
