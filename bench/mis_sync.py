@@ -43,22 +43,22 @@ SURNAMES = ["Иванова", "Петров", "Сидорова", "Смирно�
 NAMES = ["Анна Петровна", "Иван Сергеевич", "Мария Олеговна", "Олег Иванович"]
 SERVICES = ["ЭКГ", "УЗИ брюшной полости", "Консультация терапевта", "Анализ крови", "МРТ"]
 MOBILE_CODES = ["903", "905", "915", "916", "926", "977", "985"]
-COLUMNS = ["id", "patient_name", "phone", "appt_at", "doctor_name", "specialty", "services"]
+COLUMNS = ["visit_id", "fio", "tel", "visit_at", "doctor", "specialty", "services"]
 MAPPING: dict[str, Any] = {
     "timezone": "Europe/Moscow",
     "fields": {
-        "external_id": "id",
-        "patient.name": "patient_name",
-        "patient.phones": "phone",
-        "start": {"column": "appt_at", "formats": ["%d.%m.%Y %H:%M"]},
-        "doctor.name": "doctor_name",
+        "external_id": "visit_id",
+        "patient.name": "fio",
+        "patient.phones": "tel",
+        "start": {"column": "visit_at", "formats": ["%d.%m.%Y %H:%M"]},
+        "doctor.name": "doctor",
         "doctor.specialty": "specialty",
         "services": "services",
     },
 }
 SELECT = (
-    "SELECT id, patient_name, phone, appt_at, doctor_name, specialty, services FROM appointments "
-    "WHERE appt_at >= :window_start AND appt_at < :window_end"
+    "SELECT visit_id, fio, tel, visit_at, doctor, specialty, services FROM visits "
+    "WHERE visit_at >= :window_start AND visit_at < :window_end"
 )
 
 
@@ -92,13 +92,13 @@ def prepare_mariadb(data: list[tuple[Any, ...]]) -> None:
         cur.execute(f"CREATE DATABASE {DATABASE}")
         cur.execute(f"USE {DATABASE}")
         cur.execute(
-            "CREATE TABLE appointments (id INT PRIMARY KEY, patient_name VARCHAR(100), "
-            "phone VARCHAR(40), appt_at DATETIME, doctor_name VARCHAR(100), "
-            "specialty VARCHAR(50), services VARCHAR(200), KEY (appt_at))"
+            "CREATE TABLE visits (visit_id INT PRIMARY KEY, fio VARCHAR(100), tel VARCHAR(40), "
+            "visit_at DATETIME, doctor VARCHAR(100), specialty VARCHAR(50), "
+            "services VARCHAR(200), KEY (visit_at))"
         )
         for start in range(0, len(data), 5000):
             cur.executemany(
-                "INSERT INTO appointments VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                "INSERT INTO visits VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 data[start : start + 5000],
             )
     conn.close()
@@ -133,8 +133,8 @@ def raw_mariadb(_: Path) -> int:
     count = 0
     with conn.cursor() as cur:
         cur.execute(
-            "SELECT id, patient_name, phone, appt_at, doctor_name, specialty, services "
-            "FROM appointments WHERE appt_at >= %s AND appt_at < %s",
+            "SELECT visit_id, fio, tel, visit_at, doctor, specialty, services FROM visits "
+            "WHERE visit_at >= %s AND visit_at < %s",
             (DAY, DAY + timedelta(days=1)),
         )
         for _row in cur:

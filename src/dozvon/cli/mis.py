@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import typer
@@ -28,6 +29,7 @@ DateOption = Annotated[
     str | None,
     typer.Option("--date", help="день приёмов ГГГГ-ММ-ДД (по умолчанию завтра) / visit day"),
 ]
+T = TypeVar("T")
 JsonOption = Annotated[bool, typer.Option("--json", help="вывод в JSON / JSON output")]
 
 
@@ -123,6 +125,33 @@ def _load(config: Path) -> tuple[Settings, MisConfig]:
         raise typer.Exit(2) from None
 
 
+def with_connector(
+    config: Path,
+    day: str | None,
+    action: Callable[[Connector, Settings, Window], Awaitable[T]],
+    failure: str,
+) -> tuple[T, Window]:
+    """Load the settings, open the MIS for that day's window, run `action`, always close."""
+    settings, mis = _load(config)
+    window = visit_window(day, settings.clinic.timezone)
+
+    async def run() -> T:
+        connector = open_connector(mis)  # may fail on a missing secret: reported below
+        try:
+            return await action(connector, settings, window)
+        finally:
+            await connector.aclose()
+
+    try:
+        return asyncio.run(run()), window
+    except MisConfigError as exc:
+        typer.echo(f"{config}: mis: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except MisError as exc:
+        typer.echo(f"{failure}: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
 def _print_summary(summary: SyncSummary, window: Window, stored: bool) -> None:
     typer.echo(f"День / day: {window.start.date().isoformat()}")
     typer.echo(f"Прочитано строк / rows read:     {summary.read}")
@@ -149,24 +178,14 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Прочитать список приёмов из МИС / read the worklist from the MIS."""
-        settings, mis = _load(config)
-        window = visit_window(day, settings.clinic.timezone)
 
-        async def run() -> SyncSummary:
-            connector = open_connector(mis)  # may fail on a missing secret: reported below
-            try:
-                if dry_run:
-                    summary, _ = await read_worklist(connector, window, settings.clinic.timezone)
-                    return summary
-                return await store_worklist(settings, connector, window, campaign)
-            finally:
-                await connector.aclose()
+        async def read(connector: Connector, settings: Settings, window: Window) -> SyncSummary:
+            if dry_run:
+                summary, _ = await read_worklist(connector, window, settings.clinic.timezone)
+                return summary
+            return await store_worklist(settings, connector, window, campaign)
 
-        try:
-            summary = asyncio.run(run())
-        except MisError as exc:
-            typer.echo(f"МИС недоступна / MIS failed: {exc}", err=True)
-            raise typer.Exit(1) from None
+        summary, window = with_connector(config, day, read, "МИС недоступна / MIS failed")
         if as_json:
             typer.echo(json.dumps(summary.as_json(), ensure_ascii=False))
         else:
@@ -178,21 +197,11 @@ def register(app: typer.Typer) -> None:
     @group.command("test")
     def test(config: ConfigOption, day: DateOption = None) -> None:
         """Проверить связь и оба запроса, ничего не меняя / check connection and both statements."""
-        settings, mis = _load(config)
-        window = visit_window(day, settings.clinic.timezone)
 
-        async def run() -> list[str]:
-            connector = open_connector(mis)  # may fail on a missing secret: reported below
-            try:
-                return await connector.check(window)
-            finally:
-                await connector.aclose()
+        async def check(connector: Connector, settings: Settings, window: Window) -> list[str]:
+            return await connector.check(window)
 
-        try:
-            lines = asyncio.run(run())
-        except MisError as exc:
-            typer.echo(f"ОШИБКА / FAILED: {exc}", err=True)
-            raise typer.Exit(1) from None
+        lines, _ = with_connector(config, day, check, "ОШИБКА / FAILED")
         for line in lines:
             typer.echo(line)
         typer.echo("ОК / OK")

@@ -29,13 +29,25 @@ from dozvon.core.outcome import Outcome
 from dozvon.mis.auth import AuthConfig, build_auth
 from dozvon.mis.base import MisError, OutcomeRecord, RowError, Window
 from dozvon.mis.config import MisConfig
-from dozvon.mis.http import MisHttp, RetryPolicy, Secrets
+from dozvon.mis.http import HttpRetry, MisHttp, Secrets
 from dozvon.mis.interface import InterfaceConnector, scalar_problem
 from dozvon.mis.paging import NextLinkPaging, PageRequest, pages
 from dozvon.mis.source import RawRow
 from dozvon.mis.values import SafeTemplate
 
 PAGE = 250
+LEAD_COLUMNS = frozenset(
+    {
+        "id",
+        "name",
+        "status_id",
+        "pipeline_id",
+        "price",
+        "visit_at",
+        "contact.name",
+        "contact.phones",
+    }
+)
 CALL_STATUS: dict[Outcome, int] = {
     Outcome.CONFIRMED: 4,
     Outcome.DECLINED: 4,
@@ -105,13 +117,21 @@ class AmoCrmConnector(InterfaceConnector):
             auth=build_auth(config.auth, mis.name, secrets),
             secrets=secrets,
             timeout=config.timeout,
-            retry=RetryPolicy(attempts=4, base_delay=1.0),
+            retry=HttpRetry(attempts=4, base_delay=1.0),
         )
         self.note = SafeTemplate(config.note) if config.note else None
         self.call_status = {
             **{o.value: c for o, c in CALL_STATUS.items()},
             **config.call_status,
         }
+        odd = sorted(
+            c for c in mis.mapping.mis_columns if c not in LEAD_COLUMNS and not _field_id(c)
+        )
+        if odd:
+            raise MisError(
+                f"{mis.name}: у сделки amoCRM нет столбцов {', '.join(odd)}; есть "
+                f"{', '.join(sorted(LEAD_COLUMNS))} и cf.<id поля>"
+            )
         writable = {k for k in mis.mapping.results.fields if k != "status_id"}
         bad = sorted(k for k in writable if not _field_id(k))
         if bad:
@@ -174,7 +194,7 @@ class AmoCrmConnector(InterfaceConnector):
                 return RowError(self.name, label, "custom_fields_values", "поле без field_id")
             values = [v.get("value") for v in field.get("values") or [] if isinstance(v, dict)]
             name = f"cf.{field['field_id']}"
-            problem = next((p for v in values if (p := scalar_problem(name, v))), None)
+            problem = next((p for v in values if (p := scalar_problem(v))), None)
             if problem:
                 return RowError(self.name, label, name, problem)
             row[name] = values[0] if len(values) == 1 else "; ".join(map(str, values)) or None

@@ -152,6 +152,7 @@ class Hl7Connector(InterfaceConnector):
         super().__init__(mis)
         self.config = config
         self.columns = {**DEFAULT_COLUMNS, **config.columns}
+        self.offer([*self.columns, "status"])
         self.held: dict[str, Appointment] = {}
         self.errors: list[RowError] = []
         self._server: asyncio.base_events.Server | None = None
@@ -223,6 +224,8 @@ class Hl7Connector(InterfaceConnector):
         return _ack(message, "AA", "")
 
     async def fetch(self, window: Window) -> AsyncIterator[Appointment | RowError]:
+        if self._server is None:
+            await self.start()  # a long-lived connector starts listening on its first sync
         errors, self.errors = self.errors, []
         for error in errors:
             yield error

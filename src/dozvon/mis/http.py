@@ -117,7 +117,7 @@ class RateLimiter:
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
+class HttpRetry:
     """Bounded retries: a clinic system that is down must fail the sync, not hang it."""
 
     attempts: int = 4
@@ -147,7 +147,7 @@ class MisHttp:
     base_url: str = ""
     rate: float = 5.0
     burst: int = 1
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retry: HttpRetry = field(default_factory=HttpRetry)
     auth: httpx.Auth | None = None
     secrets: Secrets = field(default_factory=Secrets)
     timeout: float = 30.0

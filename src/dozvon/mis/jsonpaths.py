@@ -50,7 +50,7 @@ class JsonColumns:
         for name, path in self.paths.items():
             values = path.findall(record)
             for value in values:
-                problem = scalar_problem(name, value)
+                problem = scalar_problem(value)
                 if problem:
                     return RowError(source, label, name, problem, _shown(record))
             if not values:

@@ -453,7 +453,7 @@ class Mapper:
                     raw = row.get(keys.get(column, column))
                 else:
                     raw = self._raw(target, spec, row)
-                if raw is None or (raw.__class__ is str and not raw.strip()):  # type: ignore[attr-defined]
+                if raw is None or (raw.__class__ is str and not raw.strip()):
                     if spec.default is not None:
                         raw = spec.default
                     elif target in _REQUIRED:
@@ -604,7 +604,7 @@ class Mapper:
 
 
 def _text(raw: object, spec: FieldSpec) -> str:
-    return raw.strip() if raw.__class__ is str else as_text(raw)  # type: ignore[attr-defined]
+    return raw.strip() if raw.__class__ is str else as_text(raw)
 
 
 def _int(raw: object, spec: FieldSpec) -> int:

@@ -91,6 +91,8 @@ class OneCConnector(InterfaceConnector):
             headers={"Accept": "application/json"},
         )
         self.columns = JsonColumns(config.columns) if config.columns else None
+        if config.columns:
+            self.offer(config.columns)
         self._checked = False
 
     async def metadata(self) -> dict[str, set[str]]:
@@ -169,7 +171,7 @@ class OneCConnector(InterfaceConnector):
             return RowError(self.name, label, None, f"запись не объект: {type(record).__name__}")
         flat: dict[str, Any] = {}
         for key, value in record.items():
-            if scalar_problem(key, value) is None:
+            if scalar_problem(value) is None:
                 flat[key] = value
         return label, flat
 

@@ -15,8 +15,6 @@ import httpx
 
 from dozvon.mis.http import MisHttp, PageGuard
 
-Params = Mapping[str, Any]
-
 
 @dataclass(frozen=True)
 class PageRequest:

@@ -27,7 +27,7 @@ from dozvon.core.outcome import Outcome
 from dozvon.mis.auth import SecretConfig
 from dozvon.mis.base import OutcomeRecord, RowError, Window
 from dozvon.mis.config import MisConfig
-from dozvon.mis.http import MisHttp, RetryPolicy, Secrets
+from dozvon.mis.http import HttpRetry, MisHttp, Secrets
 from dozvon.mis.interface import InterfaceConnector, scalar_problem
 from dozvon.mis.source import RawRow
 
@@ -62,7 +62,7 @@ class RenovatioConnector(InterfaceConnector):
             rate=config.rate,
             secrets=Secrets([self.api_key]),
             timeout=config.timeout,
-            retry=RetryPolicy(attempts=4, base_delay=1.0),
+            retry=HttpRetry(attempts=4, base_delay=1.0),
         )
 
     async def call(self, method: str, **fields: Any) -> Any:
@@ -112,7 +112,7 @@ class RenovatioConnector(InterfaceConnector):
             )
         if not window.start <= start < window.end:
             return None
-        row: dict[str, Any] = {k: v for k, v in item.items() if scalar_problem(k, v) is None}
+        row: dict[str, Any] = {k: v for k, v in item.items() if scalar_problem(v) is None}
         row["start"] = start
         row["cancelled"] = "1" if status == "refused" else "0"
         services = item.get("services") or []

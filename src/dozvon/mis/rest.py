@@ -12,6 +12,7 @@ IETF draft many APIs follow) ignores a repeated POST; PUT and PATCH are idempote
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -35,20 +36,9 @@ from dozvon.mis.paging import (
 from dozvon.mis.source import RawRow
 from dozvon.mis.templates import render_json, render_url, template_names, window_values
 
-WINDOW_NAMES = frozenset(
-    {
-        "start",
-        "end",
-        "start_date",
-        "end_date",
-        "start_unix",
-        "end_unix",
-        "start_ru",
-        "end_ru",
-        "start_fmt",
-        "end_fmt",
-    }
-)
+_ANY_DAY = datetime(2000, 1, 1, tzinfo=UTC)
+WINDOW_NAMES = frozenset(window_values(Window(_ANY_DAY, _ANY_DAY), UTC, "%Y"))
+"""What read templates may use: every spelling of the window that `window_values` offers."""
 
 
 class NoPagingConfig(BaseModel):
@@ -174,6 +164,7 @@ class RestConnector(InterfaceConnector):
             verify=config.verify_tls,
         )
         self.columns = JsonColumns(config.read.columns)
+        self.offer(config.read.columns)
         self.items_path = compile_path(config.read.items)
         items = config.read.items
         self.items_parent = compile_path(items[:-3]) if items.endswith("[*]") else None

@@ -144,7 +144,7 @@ def as_time(value: object, formats: Sequence[str]) -> time:
     if isinstance(value, time):
         return value
     if hasattr(value, "total_seconds"):  # MySQL TIME columns arrive as timedelta
-        seconds = int(value.total_seconds())  # type: ignore[attr-defined]
+        seconds = int(value.total_seconds())
         return time(seconds // 3600 % 24, seconds // 60 % 60, seconds % 60)
     text = as_text(value)
     if not text:

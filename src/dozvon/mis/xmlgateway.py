@@ -117,6 +117,7 @@ class XmlGatewayConnector(InterfaceConnector):
         ns = config.namespaces
         self.records = _xpath(config.records, ns)
         self.columns = {name: _xpath(path, ns) for name, path in config.columns.items()}
+        self.offer(config.columns)
         self.error_path = _xpath(config.error, ns) if config.error else None
         transport = config.transport
         self.http: MisHttp | None = None
@@ -142,6 +143,8 @@ class XmlGatewayConnector(InterfaceConnector):
             root = await self._exchange(transport.url, body)
             yield self._rows(root, "")
             return
+        if not transport.inbox.is_dir():
+            raise MisError(f"{self.name}: папка выгрузки МИС {transport.inbox} не найдена")
         files = sorted(transport.inbox.glob(transport.pattern))
         for path in files:
             try:

@@ -55,6 +55,7 @@ from dozvon.sip.uri import (
 )
 
 log = logging.getLogger(__name__)
+REGISTER_RETRY = 30.0  # seconds between attempts after a failed (re-)registration
 ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER, NOTIFY"
 
 
@@ -331,20 +332,25 @@ class UserAgent:
             status = response.status if response else "no response"
             log.warning("REGISTER %s at %s failed: %s", self.config.user, self.domain, status)
             self.registered = False
+            if wanted and self.config.register_expires:  # keep trying while we run
+                self._schedule_register(REGISTER_RETRY)
             return False
         if wanted and self._learn_nat_address(response):
             return await self.register(expires)
         granted = self._granted_expiry(response, wanted)
         self.registered = granted > 0
         self.registered_until = self.now() + granted
-        if self._refresh is not None:
-            self._refresh.cancel()
         if granted > 0:
-            self._refresh = asyncio.get_running_loop().call_later(
-                granted * 0.8, lambda: self.spawn(self.register())
-            )
+            self._schedule_register(granted * 0.8)
         log.info("REGISTER %s at %s: %d s", self.config.user, self.domain, granted)
         return True
+
+    def _schedule_register(self, delay: float) -> None:
+        if self._refresh is not None:
+            self._refresh.cancel()
+        self._refresh = asyncio.get_running_loop().call_later(
+            delay, lambda: self.spawn(self.register())
+        )
 
     def _learn_nat_address(self, response: Response) -> bool:
         """RFC 3581: received/rport on our Via show our address outside a NAT. True when it

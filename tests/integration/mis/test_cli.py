@@ -116,3 +116,11 @@ def test_unreachable_mis_exits_1(tmp_path: Path) -> None:
     config.write_text(text, encoding="utf-8")
     result = runner.invoke(app, ["sync", "-c", str(config), "--dry-run"])
     assert result.exit_code == 1 and "MIS failed" in result.stderr
+
+
+def test_missing_secret_is_a_settings_error(tmp_path: Path, mis_db: Backend) -> None:
+    config = write_config(tmp_path, mis_db.url)
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("  mapping:", "    password_env: DOZVON_NOT_SET\n  mapping:"))
+    result = runner.invoke(app, ["mis", "test", "-c", str(config)])
+    assert result.exit_code == 2 and "DOZVON_NOT_SET" in result.stderr

@@ -15,7 +15,7 @@ from dozvon.core.appointment import Appointment
 from dozvon.core.outcome import Evidence, Outcome
 from dozvon.mis.base import MisError, OutcomeRecord, RowError
 from dozvon.mis.config import MisConfigError, load, open_connector
-from dozvon.mis.files.csvfile import decode, detect_delimiter
+from dozvon.mis.files.csvfile import detect_delimiter, sniff_encoding
 from dozvon.mis.files.dbffile import guess_codepage
 from dozvon.mis.source import Connector
 
@@ -200,8 +200,9 @@ async def test_separate_results_file_is_idempotent(tmp_path: Path) -> None:
 def test_delimiter_detection_and_decoding() -> None:
     assert detect_delimiter('ID;"ФИО, полностью";ТЕЛ') == ";"
     assert detect_delimiter("ID,ФИО,ТЕЛ") == ","
-    assert decode("Ёж".encode("cp1251"), "auto").encoding == "cp1251"
-    assert decode(codecs.BOM_UTF8 + "Ёж".encode(), "auto").text == "Ёж"
+    assert sniff_encoding("Ёж".encode("cp1251"), "auto").name == "cp1251"
+    assert sniff_encoding(codecs.BOM_UTF8 + "Ёж".encode(), "auto").bom
+    assert sniff_encoding("Ёж".encode()[:-1], "auto").name == "utf-8"  # a sample cut mid-letter
 
 
 # -- Excel -------------------------------------------------------------------------------------
@@ -328,3 +329,22 @@ async def test_access_errors_come_from_the_real_mdb_export(tmp_path: Path) -> No
     conn = open_file(source)
     with pytest.raises(MisError, match="отключена"):
         await conn.write(outcome("1", 1))
+
+
+async def test_check_reports_the_file_and_refuses_a_locked_one(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "w.csv", csv_text(ROWS), "cp1251")
+    before = path.read_bytes()
+    conn = open_file({"kind": "csv", "path": str(path)})
+    report = await conn.check(WINDOW)
+    assert report[0] == f"файл: {path}" and report[-1].startswith(f"запись: в {path}")
+    (tmp_path / "~$w.csv").write_text("x", encoding="utf-8")
+    with pytest.raises(MisError, match="открыт в другой программе"):
+        await conn.check(WINDOW)
+    assert path.read_bytes() == before
+
+
+async def test_empty_sheet_is_one_error(tmp_path: Path) -> None:
+    path = tmp_path / "empty.xlsx"
+    openpyxl.Workbook().save(path)
+    _, errors = await split(open_file({"kind": "excel", "path": str(path)}))
+    assert len(errors) == 1 and "лист пуст" in errors[0].message

@@ -14,9 +14,10 @@ import pytest
 from dozvon.core.appointment import Appointment
 from dozvon.core.outcome import Evidence, Outcome
 from dozvon.mis.amocrm import AmoCrmConnector
+from dozvon.mis.auth import FileTokenStore, TokenPair
 from dozvon.mis.base import MisError, OutcomeRecord, RowError, Window
 from dozvon.mis.config import MisConfig, open_connector
-from dozvon.mis.http import RetryPolicy
+from dozvon.mis.http import HttpRetry
 from tests.fakes.amocrm import FakeAmoCrm
 from tests.fakes.server import serve
 
@@ -126,7 +127,7 @@ def connector(base_url: str, auth: dict[str, Any], **source: Any) -> AmoCrmConne
     )
     conn = open_connector(mis)
     assert isinstance(conn, AmoCrmConnector)
-    conn.http.retry = RetryPolicy(attempts=4, base_delay=0.05, max_delay=0.3)
+    conn.http.retry = HttpRetry(attempts=4, base_delay=0.05, max_delay=0.3)
     return conn
 
 
@@ -259,8 +260,9 @@ async def test_hostile_answers_are_clear_errors(
         await fetch(connector(base_url, oauth(fake, base_url, tmp_path, monkeypatch)))
 
 
-def test_result_fields_must_name_custom_fields(fake: FakeAmoCrm) -> None:
-    mis = MisConfig.model_validate(
+def offline(mapping: dict[str, Any]) -> MisConfig:
+    """A config that is never connected: for checks made when the connector is built."""
+    return MisConfig.model_validate(
         {
             "name": "amo",
             "source": {
@@ -271,8 +273,47 @@ def test_result_fields_must_name_custom_fields(fake: FakeAmoCrm) -> None:
                 "status_ids": [2],
                 "date_field_id": 3,
             },
-            "mapping": {**MAPPING, "results": {"fields": {"RESULT": "outcome"}}},
+            "mapping": mapping,
         }
     )
+
+
+def test_result_fields_must_name_custom_fields() -> None:
     with pytest.raises(MisError, match=r"cf\.<id поля>.*RESULT"):
-        open_connector(mis)
+        open_connector(offline({**MAPPING, "results": {"fields": {"RESULT": "outcome"}}}))
+
+
+async def test_a_lead_without_an_optional_field_still_maps(
+    fake: FakeAmoCrm, base_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """amoCRM leaves empty custom fields out of the answer: absent reads as empty."""
+    seed(fake, 2)
+    fake.leads[1]["custom_fields_values"] = fake.leads[1]["custom_fields_values"][:1]
+    items = await fetch(connector(base_url, oauth(fake, base_url, tmp_path, monkeypatch)))
+    appointments = {a.external_id: a for a in items if isinstance(a, Appointment)}
+    assert appointments["1"].doctor.name == ""
+    assert appointments["2"].doctor.name == "Петров П. П."
+
+
+def test_a_mapping_naming_an_unknown_lead_column_fails_at_start() -> None:
+    fields = {**MAPPING["fields"], "doctor.name": "doctor"}
+    with pytest.raises(MisError, match=r"нет столбцов doctor; есть .*cf\.<id поля>"):
+        open_connector(offline({**MAPPING, "fields": fields}))
+
+
+async def test_a_new_token_that_cannot_be_stored_is_never_used(
+    fake: FakeAmoCrm, base_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rotated pair is saved before use: if saving fails, no request carries the new token."""
+    seed(fake, 1)
+    auth = oauth(fake, base_url, tmp_path, monkeypatch)
+    fake.expire_all()
+
+    def full_disk(self: FileTokenStore, pair: TokenPair) -> None:
+        raise MisError("диск заполнен")
+
+    monkeypatch.setattr(FileTokenStore, "save", full_disk)
+    with pytest.raises(MisError, match="диск заполнен"):
+        await fetch(connector(base_url, auth))
+    assert fake.refreshes == 1
+    assert fake.log == []  # no request got past authorisation

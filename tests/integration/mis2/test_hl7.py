@@ -244,3 +244,15 @@ async def test_unreachable_mis_is_an_error_after_bounded_attempts() -> None:
     )
     with pytest.raises(MisError, match=r"нет ответа .*попыток: 2"):
         await conn.write(record())
+
+
+async def test_the_first_fetch_starts_the_listener(tmp_path: Path) -> None:
+    conn = make()
+    try:
+        assert await held(conn) == []
+        assert conn.port
+        out = await mllp_send(conn.port, [siu("S12", "M8", "A8", "202611270830")], tmp_path)
+        assert acks(out) == ["MSA|AA|M8"]
+        assert [a.external_id for a in await held(conn) if isinstance(a, Appointment)] == ["A8"]
+    finally:
+        await conn.aclose()

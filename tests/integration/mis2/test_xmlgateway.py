@@ -3,6 +3,7 @@ folder transport on real files; both fed hostile XML (entity bombs, XXE, cut doc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -202,6 +203,36 @@ async def test_folder_results_are_one_file_per_attempt_and_repeatable(tmp_path: 
     assert "<rnumb_id>R/../1</rnumb_id><result>0</result>" in text
 
 
+async def test_a_missing_inbox_is_an_error(tmp_path: Path) -> None:
+    conn = connector(
+        {"type": "folder", "inbox": str(tmp_path / "nope"), "outbox": str(tmp_path)}, request=None
+    )
+    with pytest.raises(MisError, match=r"папка выгрузки МИС .*nope не найдена"):
+        await fetch(conn)
+
+
 def test_bad_xpath_fails_at_config_time() -> None:
     with pytest.raises(ValueError, match="неверный XPath"):
         connector({"type": "folder", "inbox": "/tmp", "outbox": "/tmp"}, records="//rnumb[")
+
+
+async def test_namespaced_documents_are_read_with_configured_prefixes(tmp_path: Path) -> None:
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    plain = "<response>" + rnumb(records(1)[0]) + "</response>"
+    namespaced = plain.replace("<response>", '<response xmlns="urn:ariadna:gate">', 1)
+    (inbox / "ns.xml").write_text(namespaced, encoding="utf-8")
+    columns = {
+        k: re.sub(r"\b(patient|fio|phone|doctor|name|spec|depname|dat_bgn)\b", r"a:\1", v)
+        for k, v in COLUMNS.items()
+    }
+    conn = connector(
+        {"type": "folder", "inbox": str(inbox), "outbox": str(tmp_path / "out")},
+        request=None,
+        namespaces={"a": "urn:ariadna:gate"},
+        records="/a:response/a:rnumb",
+        columns=columns,
+    )
+    items = await fetch(conn)
+    (only,) = items
+    assert isinstance(only, Appointment) and only.patient.phones == ("+79161234567", "+74957654321")

@@ -20,7 +20,7 @@ from dozvon.mis import http as mis_http
 from dozvon.mis.auth import FileTokenStore, TokenPair
 from dozvon.mis.base import MisError
 from dozvon.mis.hl7v2 import escape, extract
-from dozvon.mis.http import MisHttp, RateLimiter, RetryPolicy, Secrets
+from dozvon.mis.http import HttpRetry, MisHttp, RateLimiter, Secrets
 from dozvon.mis.templates import render_json, render_url, render_xml
 from dozvon.mis.xmlsafe import XmlProblem, parse_xml
 
@@ -85,7 +85,7 @@ async def test_retries_are_bounded_and_the_error_names_system_and_request(
         system="клиника",
         base_url=f"http://127.0.0.1:{port}/",
         rate=1000,
-        retry=RetryPolicy(attempts=3, base_delay=0.1),
+        retry=HttpRetry(attempts=3, base_delay=0.1),
     )
     with pytest.raises(
         MisError,

@@ -33,7 +33,7 @@ class AccessConfig(FileConfig):
     table: str
     jet3_charset: str = "cp1251"
     """Access 97 (JET3) files store 8-bit text; later versions store UTF-16 and ignore this."""
-    results: Literal["separate", "none"] = "none"  # type: ignore[assignment]
+    results: Literal["separate", "none"] = "none"
 
     @field_validator("table")
     @classmethod

@@ -81,7 +81,7 @@ def _lockf(fd: int, operation: int) -> None:
         fcntl.lockf(readable.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
 
 
-def replace_atomically(path: Path, write: Callable[[Path], None], source: str) -> None:
+def replace_atomically(path: Path, write: Callable[[Path], object], source: str) -> None:
     """Write the new content to a temp file in the same directory, then rename it over `path`."""
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
     os.close(fd)

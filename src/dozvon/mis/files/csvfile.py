@@ -12,9 +12,10 @@ import codecs
 import contextlib
 import csv
 import io
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from pydantic import Field
 
@@ -41,41 +42,54 @@ class CsvConfig(FileConfig):
     delimiter: str | None = Field(None, min_length=1, max_length=1)
 
 
+SAMPLE = 1 << 20
+"""Bytes read to decide the encoding; the file itself is then read line by line."""
+
+
 @dataclass(frozen=True, slots=True)
-class Decoded:
-    text: str
-    encoding: str
+class Encoding:
+    name: str
     bom: bool
-    bad_lines: frozenset[int]
-    """1-based physical lines that did not decode (shown with U+FFFD, reported as errors)."""
-
-    @property
-    def newline(self) -> str:
-        return "\r\n" if "\r\n" in self.text[:65536] else "\n"
 
 
-def decode(data: bytes, encoding: str) -> Decoded:
-    bom = data.startswith(codecs.BOM_UTF8)
-    body = data[len(codecs.BOM_UTF8) :] if bom else data
-    if encoding == "auto":
+def sniff_encoding(sample: bytes, setting: str) -> Encoding:
+    """UTF-8 if the sample is (or mostly is) UTF-8, else cp1251; a named codec is taken as is."""
+    bom = sample.startswith(codecs.BOM_UTF8)
+    if setting != "auto":
         try:
-            return Decoded(body.decode("utf-8"), "utf-8", bom, frozenset())
-        except UnicodeDecodeError:
-            encoding = "utf-8" if bom or _mostly_utf8(body) else "cp1251"
+            codecs.lookup(setting)
+        except LookupError:
+            raise MisError(f"неизвестная кодировка {setting!r}") from None
+        return Encoding(setting, bom)
+    body = sample[len(codecs.BOM_UTF8) :] if bom else sample
     try:
-        return Decoded(body.decode(encoding), encoding, bom, frozenset())
+        codecs.getincrementaldecoder("utf-8")().decode(body, final=False)
+        return Encoding("utf-8", bom)
     except UnicodeDecodeError:
-        pass
-    except LookupError:
-        raise MisError(f"неизвестная кодировка {encoding!r}") from None
-    lines, bad = [], set()
-    for number, line in enumerate(body.splitlines(keepends=True), 1):
-        try:
-            lines.append(line.decode(encoding))
-        except UnicodeDecodeError:
-            bad.add(number)
-            lines.append(line.decode(encoding, errors="replace"))
-    return Decoded("".join(lines), encoding, bom, frozenset(bad))
+        return Encoding("utf-8" if bom or _mostly_utf8(body) else "cp1251", bom)
+
+
+class DecodedLines:
+    """A binary file's lines, decoded one at a time; undecodable ones are kept (with U+FFFD)
+    and their 1-based numbers remembered, so the rows on them can be reported."""
+
+    def __init__(self, handle: BinaryIO, encoding: Encoding) -> None:
+        self.handle = handle
+        self.encoding = encoding
+        self.bad: set[int] = set()
+        self.newline = "\n"
+
+    def __iter__(self) -> Iterator[str]:
+        name = self.encoding.name
+        for number, raw in enumerate(self.handle, 1):
+            if number == 1:
+                raw = raw.removeprefix(codecs.BOM_UTF8) if self.encoding.bom else raw
+                self.newline = "\r\n" if raw.endswith(b"\r\n") else "\n"
+            try:
+                yield raw.decode(name)
+            except UnicodeDecodeError:
+                self.bad.add(number)
+                yield raw.decode(name, errors="replace")
 
 
 def _mostly_utf8(body: bytes) -> bool:
@@ -104,31 +118,39 @@ class CsvConnector(FileConnector):
     Config = CsvConfig
     config: CsvConfig
 
-    def _load(self) -> tuple[Decoded, str] | None:
+    @contextlib.contextmanager
+    def _open(self) -> Iterator[tuple[DecodedLines, Iterator[str], str] | None]:
+        """The file's decoded lines, the line iterator, and the delimiter; None if it is empty."""
         path = self.config.path
         try:
-            data = path.read_bytes()
+            handle = path.open("rb")
         except OSError as exc:
             raise MisError(f"{self.name}: не удалось прочитать {path}: {exc.strerror}") from None
-        if not data.strip():
-            return None
-        decoded = decode(data, self.config.encoding)
-        first_line = decoded.text.split("\n", 1)[0]
-        return decoded, self.config.delimiter or detect_delimiter(first_line)
+        with handle:
+            sample = handle.read(SAMPLE)
+            if not sample.strip():
+                yield None
+                return
+            handle.seek(0)
+            lines = DecodedLines(handle, sniff_encoding(sample, self.config.encoding))
+            stream = iter(lines)
+            first = next(stream)
+            delimiter = self.config.delimiter or detect_delimiter(first)
+            yield lines, itertools.chain([first], stream), delimiter
 
     @contextlib.contextmanager
     def read(self, window: Window) -> Iterator[Table]:
-        loaded = self._load()
-        if loaded is None:
-            yield Table([RowError(self.name, None, None, f"файл пуст: {self.config.path}")])
-            return
-        decoded, delimiter = loaded
-        reader = csv.reader(io.StringIO(decoded.text, newline=""), delimiter=delimiter)
-        header = [h.strip() for h in next(reader, [])]
-        yield Table(self._rows(reader, header, decoded), header)
+        with self._open() as opened:
+            if opened is None:
+                yield Table([RowError(self.name, None, None, f"файл пуст: {self.config.path}")])
+                return
+            lines, stream, delimiter = opened
+            reader = csv.reader(stream, delimiter=delimiter)
+            header = [h.strip() for h in next(reader, [])]
+            yield Table(self._rows(reader, header, lines), header)
 
     def _rows(
-        self, reader: Iterator[list[str]], header: list[str], decoded: Decoded
+        self, reader: Iterator[list[str]], header: list[str], lines: DecodedLines
     ) -> Iterator[RawRow]:
         end = reader.line_num  # type: ignore[attr-defined]
         try:
@@ -136,9 +158,9 @@ class CsvConnector(FileConnector):
                 start, end = end + 1, reader.line_num  # type: ignore[attr-defined]
                 if not any(f.strip() for f in fields):
                     continue
-                if decoded.bad_lines and any(n in decoded.bad_lines for n in range(start, end + 1)):
+                if lines.bad and any(n in lines.bad for n in range(start, end + 1)):
                     yield RowError(
-                        self.name, start, None, f"строка не в кодировке {decoded.encoding}"
+                        self.name, start, None, f"строка не в кодировке {lines.encoding.name}"
                     )
                 elif len(fields) != len(header):
                     yield RowError(
@@ -154,17 +176,17 @@ class CsvConnector(FileConnector):
             yield RowError(self.name, end + 1, None, f"CSV не разобран дальше этой строки: {exc}")
 
     def write_in_place(self, record: OutcomeRecord, fields: dict[str, object]) -> None:
-        loaded = self._load()
-        if loaded is None:
-            raise MisError(f"{self.name}: файл пуст: {self.config.path}")
-        decoded, delimiter = loaded
-        if decoded.bad_lines:
+        with self._open() as opened:
+            if opened is None:
+                raise MisError(f"{self.name}: файл пуст: {self.config.path}")
+            lines, stream, delimiter = opened
+            rows = list(csv.reader(stream, delimiter=delimiter))
+        if lines.bad:
             raise MisError(
                 f"{self.name}: в {self.config.path} есть строки не в кодировке "
-                f"{decoded.encoding}; запись в этот файл потеряла бы их: "
+                f"{lines.encoding.name}; запись в этот файл потеряла бы их: "
                 "задайте results: separate"
             )
-        rows = list(csv.reader(io.StringIO(decoded.text, newline=""), delimiter=delimiter))
         header = rows[0]
         lower = [h.strip().lower() for h in header]
         key = id_column(self.mapper).lower()
@@ -190,17 +212,18 @@ class CsvConnector(FileConnector):
             raise MisError(
                 f"{self.name}: в {self.config.path} нет записи с id {record.appointment_id!r}"
             )
-        self._save(rows, decoded, delimiter)
+        self._save(rows, lines, delimiter)
 
-    def _save(self, rows: list[list[str]], decoded: Decoded, delimiter: str) -> None:
+    def _save(self, rows: list[list[str]], lines: DecodedLines, delimiter: str) -> None:
         buffer = io.StringIO(newline="")
-        csv.writer(buffer, delimiter=delimiter, lineterminator=decoded.newline).writerows(rows)
+        csv.writer(buffer, delimiter=delimiter, lineterminator=lines.newline).writerows(rows)
+        encoding = lines.encoding
         try:
-            data = buffer.getvalue().encode(decoded.encoding)
+            data = buffer.getvalue().encode(encoding.name)
         except UnicodeEncodeError as exc:
             raise MisError(
                 f"{self.name}: значение {exc.object[exc.start : exc.end]!r} не записать "
-                f"в кодировке {decoded.encoding}"
+                f"в кодировке {encoding.name}"
             ) from None
-        payload = (codecs.BOM_UTF8 if decoded.bom else b"") + data
+        payload = (codecs.BOM_UTF8 if encoding.bom else b"") + data
         replace_atomically(self.config.path, lambda temp: temp.write_bytes(payload), self.name)

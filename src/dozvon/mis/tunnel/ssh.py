@@ -63,7 +63,7 @@ class SshTunnel:
         if cfg.known_hosts is not None:  # never None-as-"don't check": omitted means the default
             options["known_hosts"] = str(cfg.known_hosts)
         try:
-            self._conn = await asyncssh.connect(cfg.host, **options)  # type: ignore[arg-type]
+            self._conn = await asyncssh.connect(cfg.host, **options)
             self._listener = await self._conn.forward_local_port(
                 "127.0.0.1", 0, cfg.remote_host or db_host, port
             )
