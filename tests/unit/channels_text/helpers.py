@@ -25,10 +25,12 @@ def make_visit(
     extra: dict[str, str] | None = None,
     marketing_consent: bool = False,
     phone: str = PHONE,
+    more_phones: tuple[str, ...] = (),
     start: datetime = datetime(2026, 11, 27, 7, 30, tzinfo=UTC),
     source: str = "test",
 ) -> Appointment:
-    patient = Patient("Мария Петровна Иванова", (phone,), marketing_consent=marketing_consent)
+    phones = (phone, *more_phones)
+    patient = Patient("Мария Петровна Иванова", phones, marketing_consent=marketing_consent)
     return Appointment(
         external_id="V-1",
         source=source,
