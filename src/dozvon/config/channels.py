@@ -120,5 +120,4 @@ class TextChannelsSettings(BaseModel):
     sms: SmsSettings | None = None
     telegram: TelegramSettings | None = None
     reply_timeout: Duration = timedelta(minutes=15)
-    """How long a question waits for a written reply; the attempt holds a dialling slot
-    meanwhile."""
+    """How long a question waits for a written reply (text attempts take no trunk line)."""
