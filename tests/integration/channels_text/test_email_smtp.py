@@ -54,7 +54,7 @@ async def test_letter_arrives_in_russian_without_medical_details(smtp_plain: Smt
     assert result.evidence.notes["message_ids"] == letter["Message-ID"]
     assert result.evidence.notes["to"] == "i***@mail.ru"
     plain, html = text_of(letter, "plain"), text_of(letter, "html")
-    assert "Это клиника «Здоровье». Пожалуйста, перезвоните нам" in plain
+    assert "Пожалуйста, перезвоните нам по телефону 8 (495) 123-45-67. Спасибо!" in plain
     assert "<p>Здравствуйте! Это клиника «Здоровье»." in html
     for secret in ("Смирнов", "терапевт", "Мария", "Ленина", "10:30"):
         assert secret not in plain and secret not in html

@@ -33,6 +33,7 @@ async def test_two_replies_confirm_the_visit_and_the_thanks_is_sent() -> None:
     assert outbound.sent[0][1].keys == ("1", "2")
     assert outbound.sent[1][1].keys == ("1", "2", "3", "9", "0")
     assert "Смирнов" in texts[1]  # the visit is named only after the person said it is them
+    assert "27 ноября, в 10:30" in texts[1]  # written, not «двадцать седьмого… десять тридцать»
     assert DOCTOR.split()[-1] not in texts[0]
     assert texts[2].startswith("Спасибо! Ждём вас.")
     assert notes["messages"] == "3" and notes["replies"] == "2"
