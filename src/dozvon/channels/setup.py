@@ -69,8 +69,8 @@ def open_text_channels(settings: Settings, inbox: ReplyInbox | None = None) -> T
     if config.email is not None:
         add(Channel.EMAIL, SmtpOutbound(config.email, clinic.name), EmailAddressing(), False)
     gateway = sms_gateway(settings)
-    if gateway is not None:
-        add(Channel.SMS, SmsOutbound(gateway), PhoneAddressing(), True)
+    if gateway is not None and config.sms is not None:
+        add(Channel.SMS, SmsOutbound(gateway), PhoneAddressing(), config.sms.replies)
         result.closers.append(gateway.aclose)
     if config.telegram is not None:
         telegram = config.telegram

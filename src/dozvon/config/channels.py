@@ -36,10 +36,16 @@ class EmailSettings(BaseModel):
     timeout: Duration = timedelta(seconds=30)
 
 
-class SmsRuSettings(BaseModel):
-    """SMS.ru (sms.ru/api/send): the API key of the account, the approved sender name."""
-
+class SmsCommon(BaseModel):
     model_config = STRICT
+
+    replies: bool = False
+    """true only when incoming SMS reach Dozvon (a gateway webhook feeding the reply inbox);
+    otherwise SMS is one-way like e-mail: the scenario's answering-machine text is sent."""
+
+
+class SmsRuSettings(SmsCommon):
+    """SMS.ru (sms.ru/api/send): the API key of the account, the approved sender name."""
 
     kind: Literal["smsru"]
     api_key: SecretStr
@@ -52,11 +58,9 @@ class SmsRuSettings(BaseModel):
     timeout: Duration = timedelta(seconds=15)
 
 
-class HttpSmsSettings(BaseModel):
+class HttpSmsSettings(SmsCommon):
     """Any gateway with an HTTP API, described by templates with {phone}, {phone_digits},
     {text}, {sender} and {token} placeholders."""
-
-    model_config = STRICT
 
     kind: Literal["http"]
     url: str = Field(min_length=8, pattern=r"^https?://")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from dozvon.channels.setup import open_text_channels
+from dozvon.channels.text import TextChannel
 from dozvon.config import ConfigError, parse_document, validate
 from dozvon.core.outcome import Channel
 
@@ -47,6 +48,17 @@ async def test_every_configured_channel_is_built(tmp_path: Path) -> None:
         assert set(built.channels) == {Channel.EMAIL, Channel.SMS, Channel.TELEGRAM}
         assert len(built.pollers) == 1
     finally:
+        await built.aclose()
+
+
+async def test_sms_is_one_way_unless_replies_reach_dozvon() -> None:
+    section = "text_channels:\n  sms: {kind: smsru, api_key: '${K}', replies: %s}\n"
+    for replies, two_way in (("false", False), ("true", True)):
+        settings = validate(parse_document(section % replies, None, {"K": "k"}))
+        built = open_text_channels(settings)
+        sms = built.channels[Channel.SMS]
+        assert isinstance(sms, TextChannel)
+        assert (sms.inbox is not None) is two_way
         await built.aclose()
 
 
