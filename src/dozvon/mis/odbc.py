@@ -163,10 +163,13 @@ class OdbcConnector(RowConnector):
     ) -> Iterator[RawRow]:
         number = 0
         try:
-            while batch := cursor.fetchmany(BATCH):
+            while True:
+                batch = cursor.fetchmany(BATCH)
                 for row in batch:
                     number += 1
                     yield number, dict(zip(columns, row, strict=True))
+                if len(batch) < BATCH:  # the end: MDBTools would start over if asked again
+                    break
         except pyodbc.Error as exc:
             raise self._fail(
                 "SELECT (чтение строк)", self.config.select or "", shown, exc
