@@ -76,7 +76,10 @@ def campaign_days(store: Store, names: list[str], day: date, zone: str) -> list[
     """Each campaign's state, its tasks for `day` by status and the day's outcomes."""
     start, end = day_bounds(day, zone)
     with store.unit_of_work() as uow:
-        rows = {r.name: r for r in uow.session.scalars(select(CampaignRow))}
+        by_id = {
+            row.id: CampaignDay(row.name, row.state)
+            for row in uow.session.scalars(select(CampaignRow))
+        }
         tasks = uow.session.execute(
             select(TaskRow.campaign_id, TaskRow.status, func.count())
             .where(TaskRow.day == day)
@@ -88,7 +91,6 @@ def campaign_days(store: Store, names: list[str], day: date, zone: str) -> list[
             .where(AttemptRow.started_at >= start, AttemptRow.started_at < end)
             .group_by(TaskRow.campaign_id, AttemptRow.outcome)
         ).all()
-    by_id = {row.id: CampaignDay(name, row.state) for name, row in rows.items()}
     for campaign_id, status, count in tasks:
         by_id[campaign_id].tasks[status.value] = count
     for campaign_id, outcome, count in outcomes:
