@@ -1,4 +1,4 @@
-"""`dozvon web hash-password`: a hash for `web.users[].password_hash`, to put in the secrets file."""
+"""`dozvon web hash-password`: a hash for `web.users[].password_hash`, for the secrets file."""
 
 from __future__ import annotations
 

@@ -34,7 +34,10 @@ def block_number(site: Site, raw_phone: str, reason: str, user: User) -> tuple[s
         added = uow.do_not_call.add(phone, reason.strip() or "web", site.clock.now())
         if added:
             uow.audit.record(
-                site.clock.now(), actor(user), "do_not_call.add", mask_phone(phone),
+                site.clock.now(),
+                actor(user),
+                "do_not_call.add",
+                mask_phone(phone),
                 {"reason": reason.strip()},
             )
         uow.commit()

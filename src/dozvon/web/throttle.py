@@ -29,9 +29,7 @@ class LoginThrottle:
 
     def blocked(self, user: str, address: str) -> bool:
         """True while either the name or the address has used up its failures."""
-        return any(
-            len(self._recent(key)) >= self._max for key in self._keys(user, address)
-        )
+        return any(len(self._recent(key)) >= self._max for key in self._keys(user, address))
 
     def failed(self, user: str, address: str) -> None:
         now = self._clock()

@@ -44,8 +44,10 @@ def test_log_in_and_pause_a_campaign_by_clicking(
         lambda _: state_of(store, "confirm-tomorrow") is CampaignState.PAUSED
     )
     WebDriverWait(browser, 10).until(
-        lambda d: "на паузе"
-        in d.find_element(By.CSS_SELECTOR, 'tr[data-campaign="confirm-tomorrow"]').text
+        lambda d: (
+            "на паузе"
+            in d.find_element(By.CSS_SELECTOR, 'tr[data-campaign="confirm-tomorrow"]').text
+        )
     )
     assert state_of(store, "lab-results") is CampaignState.RUNNING
     browser.save_screenshot(str(shots / "paused.png"))

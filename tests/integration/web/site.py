@@ -81,9 +81,11 @@ def seed(store: Store, clock: ManualClock) -> Seeded:
                 if outcome is None:
                     continue
                 attempt = uow.attempts.finish(
-                    row.id, number + 1, outcome, Evidence(sip_status=200), started + timedelta(
-                        seconds=40
-                    )
+                    row.id,
+                    number + 1,
+                    outcome,
+                    Evidence(sip_status=200),
+                    started + timedelta(seconds=40),
                 )
                 enqueue(uow, "testmis", visit.external_id, attempt)
             if outcomes and outcomes[-1] is not None:

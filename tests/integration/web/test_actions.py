@@ -155,9 +155,10 @@ def test_a_viewer_sees_the_list_masked_and_cannot_edit(
     viewer = basic("viewer", PASSWORDS["viewer"])
     assert client.get("/api/do-not-call", headers=viewer).json()[0]["phone"] == "+*********22"
     assert client.get("/api/do-not-call", headers=operator).json()[0]["phone"] == "+79160001122"
-    assert client.post(
-        "/api/do-not-call", json={"phone": "+79160003344"}, headers=viewer
-    ).status_code == 403
+    assert (
+        client.post("/api/do-not-call", json={"phone": "+79160003344"}, headers=viewer).status_code
+        == 403
+    )
     page = login("viewer").get("/do-not-call").text
     assert "+79160001122" not in page and "+*********22" in page
     assert 'action="/do-not-call/remove"' not in page

@@ -50,9 +50,7 @@ def test_the_api_answers_401_to_the_anonymous(client: TestClient, path: str) -> 
 @pytest.mark.parametrize(
     "path", ["/campaigns/confirm-tomorrow/pause", "/do-not-call", "/do-not-call/remove"]
 )
-def test_an_anonymous_post_goes_to_login_and_changes_nothing(
-    client: TestClient, path: str
-) -> None:
+def test_an_anonymous_post_goes_to_login_and_changes_nothing(client: TestClient, path: str) -> None:
     assert client.post(path, data={"phone": "+79161234567"}).status_code == 303
     assert client.post("/api/campaigns/confirm-tomorrow/pause").status_code == 401
 

@@ -47,9 +47,7 @@ def test_the_task_page_shows_the_full_number_and_is_audited(
     assert PHONES[0] in page.text and NAMES[0] in page.text
     with store.unit_of_work() as uow:
         audit = uow.session.scalars(select(AuditRow).where(AuditRow.action == "task.viewed"))
-        assert [(a.actor, a.subject) for a in audit] == [
-            ("web:operator", str(seeded.task_ids[0]))
-        ]
+        assert [(a.actor, a.subject) for a in audit] == [("web:operator", str(seeded.task_ids[0]))]
 
 
 def test_a_viewer_cannot_open_the_task_page(
