@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 from fastapi import Request
@@ -18,6 +19,7 @@ from dozvon.web.auth import (
 )
 from dozvon.web.site import get_site
 
+log = logging.getLogger(__name__)
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -51,8 +53,10 @@ def api(needed: Role) -> Callable[[Request], Awaitable[User]]:
             credentials = basic_credentials(request)
             if credentials is None:
                 raise LoginRequired
-            user = await site.login(*credentials, client_address(request))
+            address = client_address(request)
+            user = await site.login(*credentials, address)
             if user is None:
+                log.warning("api login failed", extra={"user": credentials[0], "address": address})
                 raise LoginRequired
         if not user.may(needed):
             raise Forbidden

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from typer.testing import CliRunner
 
 from dozvon.cli import app
-from dozvon.web.passwords import verify_password
+from dozvon.web.passwords import hash_password, verify_password
 
 
 def test_hash_password_prompts_twice_and_prints_a_hash() -> None:
@@ -22,3 +24,20 @@ def test_hash_password_refuses_a_short_password() -> None:
 
 def test_hash_password_takes_no_argument() -> None:
     assert CliRunner().invoke(app, ["web", "hash-password", "secret"]).exit_code != 0
+
+
+def test_serve_refuses_to_start_without_a_session_secret(tmp_path: Path) -> None:
+    config = tmp_path / "dozvon.yaml"
+    config.write_text(
+        f"database:\n  url: sqlite:///{tmp_path / 'x.sqlite'}\n"
+        "web:\n  users:\n    - name: admin\n      role: admin\n"
+        "      password_hash: ${WEB_HASH}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        app,
+        ["serve", "--config", str(config)],
+        env={"WEB_HASH": hash_password("long-password", n=2**10)},
+    )
+    assert result.exit_code == 2
+    assert "session_secret" in result.output
