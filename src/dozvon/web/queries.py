@@ -73,7 +73,8 @@ def day_bounds(day: date, zone: str) -> tuple[datetime, datetime]:
 
 
 def campaign_days(store: Store, names: list[str], day: date, zone: str) -> list[CampaignDay]:
-    """Each campaign's state, its tasks for `day` by status and the day's outcomes."""
+    """Each campaign's state, its tasks by status for visits from `day` on (a task's day is its
+    visit's, usually ahead of the call), and the outcomes of the attempts started on `day`."""
     start, end = day_bounds(day, zone)
     with store.unit_of_work() as uow:
         by_id = {
@@ -82,7 +83,7 @@ def campaign_days(store: Store, names: list[str], day: date, zone: str) -> list[
         }
         tasks = uow.session.execute(
             select(TaskRow.campaign_id, TaskRow.status, func.count())
-            .where(TaskRow.day == day)
+            .where(TaskRow.day >= day)
             .group_by(TaskRow.campaign_id, TaskRow.status)
         ).all()
         outcomes = uow.session.execute(

@@ -19,6 +19,7 @@ from dozvon.web.passwords import hash_password
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)  # 12:00 in Moscow
 TODAY = NOW.date()
+VISIT_DAY = TODAY + timedelta(days=1)
 SESSION_SECRET = "test-session-secret-" + "s" * 30
 PASSWORDS = {"admin": "admin-password", "operator": "operator-password", "viewer": "viewer-pass"}
 CAMPAIGNS = ("confirm-tomorrow", "lab-results")
@@ -26,7 +27,8 @@ PATIENTS = [
     ("+79161234567", "Мария Петровна Иванова", [Outcome.NO_ANSWER, Outcome.CONFIRMED]),
     ("+79031112233", "Иван Сергеевич Смирнов", [Outcome.DECLINED]),
     ("+79264445566", "Ольга Николаевна Кузнецова", [None]),
-    ("+79857778899", "Пётр Ильич Соколов", []),
+    ("+79161119900", "Анна Викторовна Орлова", []),
+    ("+79857778899", "Пётр Ильич Соколов", []),  # yesterday's visit: no longer queued
 ]
 
 
@@ -57,8 +59,9 @@ def make_store(database: Path) -> Store:
 
 
 def seed(store: Store, clock: ManualClock) -> Seeded:
-    """Four people for tomorrow's visits: confirmed on the second try, declined, a call in
-    progress, and one still waiting; plus one outcome the MIS refused."""
+    """Four people for tomorrow's visits (confirmed on the second try, declined, a call in
+    progress, one still waiting), a task left pending from yesterday, and one outcome the MIS
+    refused."""
     task_ids = []
     with store.unit_of_work() as uow:
         campaign = uow.campaigns.ensure(CAMPAIGNS[0], NOW)
@@ -71,7 +74,8 @@ def seed(store: Store, clock: ManualClock) -> Seeded:
                 start=NOW + timedelta(days=1, hours=index),
             )
             uow.appointments.upsert(visit, None, NOW)
-            task = Task(task_key(phone, TODAY), (phone,), TODAY, "Europe/Moscow", (visit,))
+            visit_day = VISIT_DAY if index < 4 else TODAY - timedelta(days=1)
+            task = Task(task_key(phone, visit_day), (phone,), visit_day, "Europe/Moscow", (visit,))
             uow.appointments.set_task_key("testmis", visit.external_id, task.key)
             row = uow.tasks.ensure(campaign.id, task, NOW, NOW)
             task_ids.append(row.id)
