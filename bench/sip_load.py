@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
@@ -50,6 +51,27 @@ def percentile(values: list[float], share: float) -> float:
 # ---- the measured process ----
 
 
+def our_udp_drops() -> int:
+    """Datagrams the kernel dropped on this process's UDP sockets (full receive buffers):
+    tells our own loss apart from loss on sipp's single echo socket."""
+    inodes = set()
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            link = os.readlink(fd)
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    drops = 0
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        with contextlib.suppress(OSError), open(table) as lines:
+            for line in list(lines)[1:]:
+                fields = line.split()
+                if fields[9] in inodes:
+                    drops += int(fields[-1])
+    return drops
+
+
 async def one_call(ua: UserAgent, target: str, hang_up: asyncio.Event) -> tuple[Call, bool, str]:
     call = await ua.dial(target, ring_timeout=30)
     answered = await call.wait_answered()
@@ -81,6 +103,7 @@ async def measure(calls: int, target: str, cps: float, window: float, base: int)
         session.stats.pacing_error_ms.clear()
     lost_before = sum(s.stats.lost for s in sessions)
     received_before = sum(s.stats.packets_received for s in sessions)
+    drops_before = our_udp_drops()
     process = psutil.Process()
     cpu_before = process.cpu_times()
     wall_before = time.perf_counter()
@@ -91,6 +114,7 @@ async def measure(calls: int, target: str, cps: float, window: float, base: int)
     pacing = [value for s in sessions for value in s.stats.pacing_error_ms]
     lost = sum(s.stats.lost for s in sessions) - lost_before
     received = sum(s.stats.packets_received for s in sessions) - received_before
+    our_drops = our_udp_drops() - drops_before
     hang_up.set()
     results = await asyncio.gather(*tasks)
     await ua.stop()
@@ -106,6 +130,7 @@ async def measure(calls: int, target: str, cps: float, window: float, base: int)
         "pacing_max_ms": round(max(pacing, default=float("nan")), 2),
         "received_pps": round(received / wall),
         "lost": lost,
+        "our_drops": our_drops,
         "setup_rate": round(calls / setup_seconds, 1),
         "sessions": len(sessions),
     }
@@ -162,7 +187,8 @@ def run_one(calls: int, loop: str, cps: float, window: float, rtp_base: int) -> 
 COLUMNS = [
     ("calls", "calls"), ("loop", "loop"), ("answered", "answered"), ("digits", "digits"),
     ("cpu_percent", "CPU %"), ("cpu_per_call", "%/call"), ("pacing_p50_ms", "p50 ms"),
-    ("pacing_p99_ms", "p99 ms"), ("pacing_max_ms", "max ms"), ("lost", "lost"),
+    ("pacing_p99_ms", "p99 ms"), ("pacing_max_ms", "max ms"), ("lost", "lost (echo)"),
+    ("our_drops", "our drops"),
     ("received_pps", "rx pps"), ("setup_rate", "setup/s"), ("sipp_cpu_percent_avg", "sipp %"),
 ]  # fmt: skip
 

@@ -19,11 +19,6 @@ class Codec(IntEnum):
         return int(self)
 
     @property
-    def encoding_name(self) -> str:
-        """The name SDP uses in a=rtpmap."""
-        return self.name
-
-    @property
     def silence_byte(self) -> int:
         """The codeword for a zero sample: 0xD5 in A-law, 0xFF in µ-law."""
         return 0xD5 if self is Codec.PCMA else 0xFF

@@ -188,7 +188,8 @@ class RtpSession:
     ) -> None:
         """Where to send (from SDP), in which codec, and the negotiated telephone-event type.
 
-        May be called again (re-INVITE, UPDATE); that also forgets the latched source.
+        May be called again (re-INVITE, UPDATE); a new address also forgets the latched source,
+        the same address (a session refresh) keeps it.
         """
         try:
             ip = ipaddress.ip_address(host)
@@ -200,8 +201,10 @@ class RtpSession:
             raise ValueError(
                 f"telephone-event payload type must be dynamic (96-127), got {telephone_event_pt}"
             )
-        self._remote = _Remote((str(ip), port), codec, telephone_event_pt)
-        self._latched = None
+        address = (str(ip), port)
+        if self._remote is None or self._remote.address != address:
+            self._latched = None  # the peer moved: learn its real source again
+        self._remote = _Remote(address, codec, telephone_event_pt)
         if telephone_event_pt is None:
             self._abandon_events()
 
@@ -243,10 +246,6 @@ class RtpSession:
         """Stop the playing prompt and drop everything queued."""
         while self._playing:
             self._playing.popleft().stop()
-
-    @property
-    def playing(self) -> bool:
-        return any(not handle.finished for handle in self._playing)
 
     # -- digits -------------------------------------------------------------------------------
 

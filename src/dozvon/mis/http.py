@@ -38,11 +38,19 @@ pause = asyncio.sleep
 """Module-level so tests can put the limiter and the backoff on a fake clock."""
 
 
+_NOT_ABOUT_THE_RECORD = frozenset({401, 403, 407, 408, 429})
+"""4xx answers that speak of our credentials or the server's load, not of the record sent."""
+
+
+def _refuses_the_record(status: int | None) -> bool:
+    return status is not None and 400 <= status < 500 and status not in _NOT_ABOUT_THE_RECORD
+
+
 class MisHttpError(MisError):
     """A request failed; `status` is the HTTP status when there was an answer at all."""
 
     def __init__(self, message: str, *, status: int | None = None, body: Any = None) -> None:
-        super().__init__(message)
+        super().__init__(message, record_only=_refuses_the_record(status))
         self.status = status
         self.body = body
 

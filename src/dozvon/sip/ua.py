@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dozvon.sip.auth import Credentials, authorization, parse_challenge
-from dozvon.sip.call import Call, IncomingHandler, mask_user
+from dozvon.sip.call import Call, IncomingHandler, mask_numbers, mask_user
 from dozvon.sip.dialog import Dialog
 from dozvon.sip.media_port import MediaFactory, NoMediaFactory
 from dozvon.sip.message import (
@@ -84,6 +84,11 @@ def _is_ip(host: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def warning_value(host: str, text: str) -> str:
+    """A Warning header (RFC 3261 §20.43) naming what was wrong, safe inside its quotes."""
+    return f'399 {host} "{text[:80].replace(chr(34), chr(39))}"'
 
 
 def _check_addresses(message: Request | Response) -> None:
@@ -218,14 +223,14 @@ class UserAgent:
         return NameAddr(SipUri(self.domain, target.strip(), self.config.domain_port))
 
     async def _resolve(self, uri: SipUri) -> Destination:
-        transport = uri.params.get("transport") or self.config.transport
+        transport = uri.transport or self.config.transport
         host = uri.host
         if not _is_ip(host):
             if host not in self._resolved:
                 infos = await asyncio.get_running_loop().getaddrinfo(host, None)
                 self._resolved[host] = str(infos[0][4][0])
             host = self._resolved[host]
-        return Destination(transport.lower(), host, uri.port or 5060)
+        return Destination(transport, host, uri.port or 5060)
 
     async def request_destination(self, uri: SipUri) -> Destination:
         if self.config.outbound_proxy:
@@ -293,7 +298,7 @@ class UserAgent:
         try:
             challenge = parse_challenge(challenge_text)
         except ParseError as exc:
-            log.warning("cannot answer challenge: %s", exc.what)
+            log.warning("cannot answer challenge: %s", mask_numbers(exc.what))
             return None
         count = self._nonce_counts.get(challenge.nonce, 0) + 1
         self._nonce_counts[challenge.nonce] = count
@@ -330,7 +335,8 @@ class UserAgent:
             self._register_cseq = parse_cseq(response.headers.get("cseq") or "0 X")[0]
         if response is None or not 200 <= response.status < 300:
             status = response.status if response else "no response"
-            log.warning("REGISTER %s at %s failed: %s", self.config.user, self.domain, status)
+            user = mask_user(self.config.user)
+            log.warning("REGISTER %s at %s failed: %s", user, self.domain, status)
             self.registered = False
             if wanted and self.config.register_expires:  # keep trying while we run
                 self._schedule_register(REGISTER_RETRY)
@@ -342,7 +348,7 @@ class UserAgent:
         self.registered_until = self.now() + granted
         if granted > 0:
             self._schedule_register(granted * 0.8)
-        log.info("REGISTER %s at %s: %d s", self.config.user, self.domain, granted)
+        log.info("REGISTER %s at %s: %d s", mask_user(self.config.user), self.domain, granted)
         return True
 
     def _schedule_register(self, delay: float) -> None:
@@ -402,7 +408,7 @@ class UserAgent:
         if status == 200 and tx.request.method in ("OPTIONS", "INVITE"):
             response.headers.add("allow", self.allow)
         if warning:
-            response.headers.add("warning", f'399 {self.advertised_host} "{warning[:80]}"')
+            response.headers.add("warning", warning_value(self.advertised_host, warning))
         if sdp is not None:
             response.headers.add("content-type", "application/sdp")
             response.body = sdp
@@ -499,22 +505,23 @@ class UserAgent:
             )
 
     def _reject_malformed(self, exc: ParseError, source: Destination) -> None:
+        what = mask_numbers(exc.what)
         if not exc.is_request:
-            log.warning("dropped a malformed SIP message from %s: %s", source.host, exc.what)
+            log.warning("dropped a malformed SIP message from %s: %s", source.host, what)
             return
         headers = exc.headers
         try:
             parse_cseq(headers.get("cseq") or "")
             parse_via(headers.get("via") or "")
         except ParseError:
-            log.warning("malformed request from %s, cannot answer: %s", source.host, exc.what)
+            log.warning("malformed request from %s, cannot answer: %s", source.host, what)
             return
         if not all(headers.get(name) for name in ("from", "to", "call-id")):
-            log.warning("malformed request from %s, cannot answer: %s", source.host, exc.what)
+            log.warning("malformed request from %s, cannot answer: %s", source.host, what)
             return
-        log.warning("400 to a malformed request from %s: %s", source.host, exc.what)
+        log.warning("400 to a malformed request from %s: %s", source.host, what)
         response = self._response_for(headers, 400, "Bad Request", None)
-        response.headers.add("warning", f'399 {self.advertised_host} "{exc.what[:80]}"')
+        response.headers.add("warning", warning_value(self.advertised_host, exc.what))
         self.transports.send(serialize(response), source)
 
     def _process(self, events: list[Event]) -> None:

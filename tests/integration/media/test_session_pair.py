@@ -19,15 +19,19 @@ async def test_play_reaches_the_peer_tap(pair: tuple[RtpSession, RtpSession]) ->
     caller, callee = pair
     heard: list[bytes] = []
     callee.add_tap(heard.append)
-    prompt = _sine(0.5)
-    assert await caller.play(prompt).done() is True
-    await eventually(lambda: len(heard) >= 25)
-    audio = np.frombuffer(b"".join(heard), dtype="<i2").astype(float)
-    assert audio.size >= 4000
-    # The prompt survived A-law both ways: the loudest second is near the prompt's level.
-    assert 4000 < np.sqrt(np.mean(audio[audio != 0] ** 2)) < 7000
+    assert await caller.play(_sine(0.5)).done() is True
+
+    def loud_frames() -> list[float]:
+        levels = [
+            float(np.sqrt(np.mean(np.frombuffer(f, "<i2").astype(float) ** 2))) for f in heard
+        ]
+        return [level for level in levels if level > 1000]
+
+    await eventually(lambda: len(loud_frames()) >= 25)
+    # Exactly the prompt's 25 frames, each at the sine's level (RMS 5657) after A-law both ways.
+    assert len(loud_frames()) == 25
+    assert all(5300 < level < 6000 for level in loud_frames())
     assert callee.stats.lost == 0
-    assert caller.stats.packets_sent >= 25
 
 
 async def test_digits_both_ways_every_method(pair: tuple[RtpSession, RtpSession]) -> None:
@@ -86,7 +90,8 @@ async def test_recording_is_two_channel_8k_wav(
     left, right = frames[:, 0].astype(float), frames[:, 1].astype(float)
     # Left holds what the caller sent, right what the callee played: each loud, never both.
     assert np.abs(left).max() > 4000 and np.abs(right).max() > 4000
-    assert np.count_nonzero((np.abs(left) > 1000) & (np.abs(right) > 1000)) < 400
+    # (at most ~6 frames overlap: the recorder lets the peer lag by up to 5 frames of jitter)
+    assert np.count_nonzero((np.abs(left) > 1000) & (np.abs(right) > 1000)) < 1000
 
 
 async def test_symmetric_rtp_latches_on_the_real_source(
@@ -131,3 +136,13 @@ async def test_collect_digits_stops_at_count_terminator_or_timeout(
     callee.inject_digit("8")
     assert await asyncio.wait_for(collecting, 10) == "8"
     assert await asyncio.wait_for(callee.collect_digits(4, timeout=0.05), 10) == ""
+
+
+async def test_a_session_refresh_keeps_the_latched_source(
+    pair: tuple[RtpSession, RtpSession],
+) -> None:
+    caller, callee = pair
+    callee.set_remote("127.0.0.1", 9, Codec.PCMA, telephone_event_pt=101)  # SDP says port 9
+    await eventually(lambda: callee.remote_address == ("127.0.0.1", caller.local_port))
+    callee.set_remote("127.0.0.1", 9, Codec.PCMU, telephone_event_pt=101)  # re-INVITE, same SDP
+    assert callee.remote_address == ("127.0.0.1", caller.local_port)
