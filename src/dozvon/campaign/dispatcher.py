@@ -93,6 +93,12 @@ class CallEvent:
     active: int
 
 
+def dial_uses_trunk(dial: Dial) -> bool:
+    """Only calls take a trunk line and count against its call rate: an SMS or a chat waiting
+    minutes for a written reply must not keep the phone lines idle."""
+    return dial.channel is Channel.VOICE
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -154,7 +160,8 @@ class Dispatcher:
             elif isinstance(decision, Close):
                 self.state.close_task(item.id, decision.status, decision.reason)
             else:
-                await self.rate.acquire()
+                if dial_uses_trunk(decision):
+                    await self.rate.acquire()
                 if stop and stop.is_set():
                     break
                 self._launch(item, decision)
@@ -166,7 +173,8 @@ class Dispatcher:
         started = self.clock.now()
         number = self.state.start_attempt(item, dial, started)
         dial = Dial(dial.channel, dial.phone, number)
-        self.lines.take()
+        if dial_uses_trunk(dial):
+            self.lines.take()
         log.info(
             "call started",
             extra={"task": item.id, "attempt": dial.number, "phone": mask_phone(dial.phone)},
@@ -213,8 +221,9 @@ class Dispatcher:
             self.state.finish_attempt(item, attempt, after.status, after.next_at)
         finally:
             self._active.pop(item.id, None)
-            self.lines.release()
-            self.line_seconds += (finished - started).total_seconds()
+            if dial_uses_trunk(dial):
+                self.lines.release()
+                self.line_seconds += (finished - started).total_seconds()
             self._wake.set()
         log.info(
             "call finished",

@@ -21,6 +21,7 @@ from dozvon.campaign.clock import SystemClock
 from dozvon.campaign.dispatcher import CallEvent
 from dozvon.campaign.schedule import CronSchedule
 from dozvon.campaign.service import CampaignRunner, dispatch_settings, spec_from_settings
+from dozvon.channels.setup import open_text_channels
 from dozvon.channels.voice.setup import open_voice_channel
 from dozvon.config import Settings, load_settings
 from dozvon.core.outcome import Channel
@@ -80,6 +81,8 @@ async def serve(settings: Settings, grace: float) -> None:
     upgrade(store.engine)
     connector = open_connector(load(settings.mis))
     stack, voice = await open_voice_channel(settings)
+    text = open_text_channels(settings)
+    text.start()
     specs = {c.name: spec_from_settings(c, find(c.scenario)) for c in settings.campaigns}
     progress = Progress()
     clock = SystemClock()
@@ -88,7 +91,7 @@ async def serve(settings: Settings, grace: float) -> None:
         connector,
         connector,
         specs,
-        {Channel.VOICE: voice},
+        {Channel.VOICE: voice, **text.channels},
         clock=clock,
         dispatch=dispatch_settings(settings, grace),
         clinic_timezone=settings.clinic.timezone,
@@ -122,6 +125,7 @@ async def serve(settings: Settings, grace: float) -> None:
                 await asyncio.wait({service}, timeout=1.0)
         await service
     finally:
+        await text.aclose()
         await stack.stop()
         await connector.aclose()
         store.dispose()

@@ -13,12 +13,14 @@ from collections.abc import Callable, Iterator, Mapping, Set
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, meta, nodes
+from jinja2 import StrictUndefined, TemplateError, meta, nodes, pass_context
 from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from dozvon.dialog.errors import TemplateFailure
 from dozvon.dialog.filters import DIALOG_FILTERS
+from dozvon.dialog.written import WRITTEN_FILTERS
 from dozvon.speech.filters import FILTERS as SPEECH_FILTERS
 
 ROOTS = frozenset(
@@ -127,7 +129,21 @@ def _make_environment() -> _Sandbox:
     env.filters = {name: builtin[name] for name in _KEPT_FILTERS}
     env.filters.update(SPEECH_FILTERS)
     env.filters.update(DIALOG_FILTERS)
+    for name, written in WRITTEN_FILTERS.items():
+        env.filters[name] = _by_channel(env.filters[name], written)
     return env
+
+
+def _by_channel(spoken: Callable[..., Any], written: Callable[..., Any]) -> Callable[..., Any]:
+    """The spoken form on a call, the written one in a message (by `call.channel`)."""
+
+    @pass_context
+    def choose(context: Context, value: Any, *args: Any, **kwargs: Any) -> Any:
+        call = context.get("call")
+        channel = call.get("channel", "voice") if isinstance(call, Mapping) else "voice"
+        return (spoken if channel == "voice" else written)(value, *args, **kwargs)
+
+    return choose
 
 
 _ENV = _make_environment()

@@ -164,8 +164,10 @@ class SqlConnector(RowConnector):
             conn.close()
 
     def _rows(self, result: CursorResult[Any], params: dict[str, object]) -> Iterator[RawRow]:
-        try:
-            yield from enumerate(result.mappings(), 1)
+        keys = list(result.keys())
+        try:  # plain dicts: SQLAlchemy's RowMapping.get costs ~0.3 µs a field
+            for number, row in enumerate(result, 1):
+                yield number, dict(zip(keys, row, strict=True))
         except DBAPIError as exc:
             raise self._fail("SELECT (чтение строк)", self.config.select, params, exc) from None
 

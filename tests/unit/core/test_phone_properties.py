@@ -54,6 +54,18 @@ def test_a_field_with_several_numbers_gives_each_once_in_order(
     assert numbers == list(dict.fromkeys("+7" + n for n in nationals))
 
 
+@given(data=st.data(), national=st.one_of(mobiles, st.from_regex(r"\A[0-9]{10}\Z")))
+def test_a_single_number_splits_as_it_normalizes(data: st.DataObject, national: str) -> None:
+    """The fast path for one plain mobile agrees with the general path, landlines included."""
+    text = data.draw(written(national))
+    try:
+        expected: tuple[list[str], list[str]] = ([normalize_phone(text)], [])
+    except InvalidPhone:
+        return
+    numbers, problems = split_phones(text)
+    assert (numbers, problems) == expected
+
+
 @given(st.text(alphabet=st.characters(blacklist_categories=["Nd"]), max_size=40))
 def test_text_without_digits_is_invalid(text: str) -> None:
     with pytest.raises(InvalidPhone):

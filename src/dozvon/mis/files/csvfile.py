@@ -154,15 +154,16 @@ class CsvConnector(FileConnector):
     ) -> Iterator[RawRow]:
         end = reader.line_num  # type: ignore[attr-defined]
         try:
+            width, bad = len(header), lines.bad
             for fields in reader:
                 start, end = end + 1, reader.line_num  # type: ignore[attr-defined]
-                if not any(f.strip() for f in fields):
+                if not "".join(fields).strip():  # a blank line, or only delimiters
                     continue
-                if lines.bad and any(n in lines.bad for n in range(start, end + 1)):
+                if bad and any(n in bad for n in range(start, end + 1)):
                     yield RowError(
                         self.name, start, None, f"строка не в кодировке {lines.encoding.name}"
                     )
-                elif len(fields) != len(header):
+                elif len(fields) != width:
                     yield RowError(
                         self.name,
                         start,
