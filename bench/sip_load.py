@@ -107,6 +107,8 @@ async def measure(
         session.stats.pacing_error_ms.clear()
     lost_before = sum(s.stats.lost for s in sessions)
     received_before = sum(s.stats.packets_received for s in sessions)
+    sent_before = sum(s.stats.packets_sent for s in sessions)
+    skipped_before = engine.clock.skipped
     drops_before = our_udp_drops()
     process = psutil.Process()
     cpu_before = process.cpu_times()
@@ -119,6 +121,8 @@ async def measure(
     lost = sum(s.stats.lost for s in sessions) - lost_before
     received = sum(s.stats.packets_received for s in sessions) - received_before
     our_drops = our_udp_drops() - drops_before
+    sent = sum(s.stats.packets_sent for s in sessions) - sent_before
+    skipped = engine.clock.skipped - skipped_before
     hang_up.set()
     results = await asyncio.gather(*tasks)
     await ua.stop()
@@ -132,7 +136,9 @@ async def measure(
         "pacing_p50_ms": round(percentile(pacing, 0.50), 2),
         "pacing_p99_ms": round(percentile(pacing, 0.99), 2),
         "pacing_max_ms": round(max(pacing, default=float("nan")), 2),
+        "sent_pps": round(sent / wall),
         "received_pps": round(received / wall),
+        "skipped_ticks": skipped,
         "lost": lost,
         "our_drops": our_drops,
         "setup_rate": round(calls / setup_seconds, 1),
@@ -218,7 +224,8 @@ COLUMNS = [
     ("cpu_percent", "CPU %"), ("cpu_per_call", "%/call"), ("pacing_p50_ms", "p50 ms"),
     ("pacing_p99_ms", "p99 ms"), ("pacing_max_ms", "max ms"), ("lost", "lost (echo)"),
     ("our_drops", "our drops"),
-    ("received_pps", "rx pps"), ("setup_rate", "setup/s"), ("sipp_cpu_percent_avg", "sipp %"),
+    ("sent_pps", "tx pps"), ("received_pps", "rx pps"), ("skipped_ticks", "skipped ticks"),
+    ("setup_rate", "setup/s"), ("sipp_cpu_percent_avg", "sipp %"),
 ]  # fmt: skip
 
 
