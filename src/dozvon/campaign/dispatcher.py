@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from dozvon.campaign.breaker import BreakerSettings, CircuitBreaker
@@ -25,6 +26,7 @@ from dozvon.core.phone import mask_phone
 from dozvon.core.task import Task, TaskStatus
 
 log = logging.getLogger(__name__)
+_NEVER = datetime.min.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +54,15 @@ class DispatchState(Protocol):
         """Which of these numbers are on the do-not-call list."""
         ...
 
-    def contacts_since(self, phones: Collection[str], since: datetime) -> list[datetime]: ...
+    def recent_contacts(
+        self, phones: Collection[str], since: datetime
+    ) -> dict[str, list[datetime]]:
+        """Attempt start times per number since `since`, in every campaign (the contact cap)."""
+        ...
 
-    def start_attempt(self, due: DueTask, dial: Dial, now: datetime) -> int:
-        """Commit the attempt as started and return its number."""
+    def start_attempt(self, due: DueTask, dial: Dial, now: datetime) -> int | None:
+        """Commit the attempt as started and return its number; None when the task is no
+        longer pending (then nothing is written)."""
         ...
 
     def finish_attempt(
@@ -71,6 +78,22 @@ class DispatchState(Protocol):
     def pause_all(self, reason: str) -> None: ...
 
 
+@dataclass(slots=True)
+class DueBatch:
+    """Due tasks read in one go, with what the rules need to know about their numbers."""
+
+    campaigns: list[str] = field(default_factory=list)
+    read_at: datetime = _NEVER
+    items: deque[DueTask] = field(default_factory=deque)
+    blocked: set[str] = field(default_factory=set)
+    recent: dict[str, list[datetime]] = field(default_factory=dict)
+
+    def contacts(self, phones: Iterable[str], since: datetime) -> list[datetime]:
+        return [
+            moment for phone in phones for moment in self.recent.get(phone, []) if moment > since
+        ]
+
+
 @dataclass(frozen=True, slots=True)
 class DispatchSettings:
     lines: int = 10
@@ -79,6 +102,8 @@ class DispatchSettings:
     grace_seconds: float = 30.0
     """How long active calls may go on after a stop before they are cut."""
     poll_seconds: float = 1.0
+    max_call_seconds: float = 1800.0
+    """A call still holding its line after this is cut: a lost BYE must not leak a line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +139,7 @@ class Dispatcher:
         self._on_event = on_event
         self._active: dict[int, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
+        self._batch = DueBatch()
         self.line_seconds = 0.0
         """Sum over finished calls of the time each held a line: for utilisation reports."""
 
@@ -133,9 +159,9 @@ class Dispatcher:
             return 0
         launched = 0
         now = self.clock.now()
-        due = self.state.due_tasks(running, now, self.lines.free * 2, self._active.keys())
-        for item in due:
-            if self.lines.free == 0 or self.breaker.tripped or (stop and stop.is_set()):
+        while self.lines.free and not self.breaker.tripped and not (stop and stop.is_set()):
+            item = self._next_due(running, now)
+            if item is None:
                 break
             spec = self.campaigns[item.campaign]
             decision = before_attempt(
@@ -144,10 +170,8 @@ class Dispatcher:
                 item.attempts,
                 now,
                 available=self.channels.keys(),
-                do_not_call=self.state.blocked_numbers(item.task.phones),
-                previous_contacts=self.state.contacts_since(
-                    item.task.phones, now - spec.cap.window
-                ),
+                do_not_call=self._batch.blocked,
+                previous_contacts=self._batch.contacts(item.task.phones, now - spec.cap.window),
             )
             if isinstance(decision, Postpone):
                 self.state.postpone(item.id, decision.until, decision.reason)
@@ -157,14 +181,44 @@ class Dispatcher:
                 await self.rate.acquire()
                 if stop and stop.is_set():
                     break
-                self._launch(item, decision)
-                launched += 1
+                if self._launch(item, decision):
+                    launched += 1
                 now = self.clock.now()
         return launched
 
-    def _launch(self, item: DueTask, dial: Dial) -> None:
+    def _next_due(self, running: list[str], now: datetime) -> DueTask | None:
+        """Due tasks come from the store in batches, so a line freeing up costs no query; a
+        batch is read again after `poll_seconds` or when the running campaigns change, and
+        `start_attempt` re-checks each task, so a stale entry is skipped, never dialled."""
+        batch = self._batch
+        stale = (
+            batch.campaigns != running
+            or (now - batch.read_at).total_seconds() >= self.settings.poll_seconds
+        )
+        if not batch.items or stale:
+            limit = max(self.settings.lines, 2 * self.lines.free)
+            items = self.state.due_tasks(running, now, limit, self._active.keys())
+            phones = {phone for item in items for phone in item.task.phones}
+            window = max(spec.cap.window for spec in self.campaigns.values())
+            self._batch = DueBatch(
+                campaigns=running,
+                read_at=now,
+                items=deque(items),
+                blocked=self.state.blocked_numbers(phones) if phones else set(),
+                recent=self.state.recent_contacts(phones, now - window) if phones else {},
+            )
+        while self._batch.items:
+            item = self._batch.items.popleft()
+            if item.id not in self._active:
+                return item
+        return None
+
+    def _launch(self, item: DueTask, dial: Dial) -> bool:
         started = self.clock.now()
         number = self.state.start_attempt(item, dial, started)
+        if number is None:  # paused, cancelled or taken since the batch was read
+            return False
+        self._batch.recent.setdefault(dial.phone, []).append(started)
         dial = Dial(dial.channel, dial.phone, number)
         self.lines.take()
         log.info(
@@ -173,13 +227,25 @@ class Dispatcher:
         )
         self._emit(item, dial, None)
         self._active[item.id] = asyncio.create_task(self._call(item, dial, started))
+        return True
 
     async def _call(self, item: DueTask, dial: Dial, started: datetime) -> None:
         spec = self.campaigns[item.campaign]
         channel = self.channels[dial.channel]
         try:
-            result = await channel.attempt(
-                item.task, spec.scenario, phone=dial.phone, attempt_no=dial.number
+            result = await asyncio.wait_for(
+                channel.attempt(item.task, spec.scenario, phone=dial.phone, attempt_no=dial.number),
+                self.settings.max_call_seconds,
+            )
+        except TimeoutError:
+            log.error(
+                "call cut: no end after %.0f s",
+                self.settings.max_call_seconds,
+                extra={"task": item.id, "attempt": dial.number},
+            )
+            result = AttemptResult(
+                Outcome.NETWORK_ERROR,
+                Evidence(notes={"error": f"no end after {self.settings.max_call_seconds:.0f} s"}),
             )
         except asyncio.CancelledError:
             result = AttemptResult(

@@ -18,7 +18,7 @@ from dozvon.core.task import Task, TaskStatus
 from dozvon.mis.base import OutcomeRecord
 from dozvon.store import CampaignState, Store, UnitOfWork
 from dozvon.store.codec import outcome_record_to_json
-from dozvon.store.models import AppointmentRow, CampaignRow, OutboxRow, TaskRow
+from dozvon.store.models import AppointmentRow, AttemptRow, CampaignRow, OutboxRow, TaskRow
 from dozvon.store.repositories import to_core
 
 
@@ -90,15 +90,28 @@ class SqlCampaignState:
         with self.store.unit_of_work() as uow:
             return uow.do_not_call.listed(phones)
 
-    def contacts_since(self, phones: Collection[str], since: datetime) -> list[datetime]:
+    def recent_contacts(
+        self, phones: Collection[str], since: datetime
+    ) -> dict[str, list[datetime]]:
+        """One query for a whole batch; the store's `contacts_since` answers for one person."""
+        query = select(AttemptRow.phone, AttemptRow.started_at).where(
+            AttemptRow.phone.in_(list(phones)), AttemptRow.started_at >= since
+        )
+        contacts: dict[str, list[datetime]] = {}
         with self.store.unit_of_work() as uow:
-            return uow.attempts.contacts_since(phones, since)
+            for phone, started in uow.session.execute(query):
+                contacts.setdefault(phone, []).append(started)
+        return contacts
 
     # ---- attempts ----
 
-    def start_attempt(self, due: DueTask, dial: Dial, now: datetime) -> int:
-        """Committed before the channel dials: after a crash the attempt is known to exist."""
+    def start_attempt(self, due: DueTask, dial: Dial, now: datetime) -> int | None:
+        """Committed before the channel dials: after a crash the attempt is known to exist.
+        None, with nothing written, when the task is no longer pending."""
         with self.store.unit_of_work() as uow:
+            task = uow.tasks.by_id(due.id)
+            if task.status is not TaskStatus.PENDING:
+                return None
             attempt = uow.attempts.start(due.id, dial.channel, dial.phone, now)
             uow.commit()
             return attempt.number

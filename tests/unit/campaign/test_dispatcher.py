@@ -76,7 +76,8 @@ async def test_lines_are_filled_but_never_exceeded(store: Store, clock: ManualCl
     await runner.sync()
     assert await runner.dispatcher.dispatch_due() == 5
     assert await runner.dispatcher.dispatch_due() == 0
-    await asyncio.sleep(0)
+    for _ in range(3):  # let the started calls reach the channel
+        await asyncio.sleep(0)
     assert channel.active == 5 and channel.peak == 5
     channel.gate.set()
     await runner.dispatcher.run(asyncio.Event(), until_idle=True)
@@ -239,3 +240,27 @@ async def test_recovery_closes_open_attempts_and_respects_the_delay(
 
 def test_clock_is_utc() -> None:
     assert ManualClock(datetime(2026, 1, 1, tzinfo=UTC)).now().tzinfo is UTC
+
+
+class NeverEnds:
+    """A call whose far end never hangs up and never answers our BYE."""
+
+    kind = Channel.VOICE
+
+    async def attempt(
+        self, task: Task, scenario: Any, *, phone: str, attempt_no: int
+    ) -> AttemptResult:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def test_a_call_that_never_ends_is_cut_and_frees_its_line(
+    store: Store, clock: ManualClock
+) -> None:
+    runner = make(store, clock, NeverEnds(), 1, lines=1, max_call_seconds=0.05)
+    await runner.sync()
+    await runner.dispatcher.run(asyncio.Event(), until_idle=True)
+    assert runner.dispatcher.lines.busy == 0
+    with store.unit_of_work() as uow:
+        row = uow.session.scalars(select(AttemptRow)).one()
+        assert row.outcome is Outcome.NETWORK_ERROR and "no end" in row.evidence["notes"]["error"]
