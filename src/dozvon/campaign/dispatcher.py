@@ -18,6 +18,7 @@ from dozvon.campaign.breaker import BreakerSettings, CircuitBreaker
 from dozvon.campaign.clock import Clock
 from dozvon.campaign.limits import CallRate, Lines
 from dozvon.campaign.next_step import Close, Dial, Postpone, after_attempt, before_attempt
+from dozvon.campaign.offload import StoreThread
 from dozvon.campaign.spec import CampaignSpec
 from dozvon.channels.base import AttemptResult, ContactChannel
 from dozvon.core.attempt import Attempt
@@ -127,8 +128,10 @@ class Dispatcher:
         clock: Clock,
         settings: DispatchSettings | None = None,
         on_event: Callable[[CallEvent], None] | None = None,
+        store_thread: StoreThread | None = None,
     ) -> None:
         self.state = state
+        self._db = (store_thread or StoreThread()).run
         self.campaigns = dict(campaigns)
         self.channels = dict(channels)
         self.clock = clock
@@ -147,20 +150,21 @@ class Dispatcher:
     def active(self) -> int:
         return len(self._active)
 
-    def _running(self) -> list[str]:
-        return [name for name in self.state.running_campaigns() if name in self.campaigns]
+    async def _running(self) -> list[str]:
+        running = await self._db(self.state.running_campaigns)
+        return [name for name in running if name in self.campaigns]
 
     async def dispatch_due(self, stop: asyncio.Event | None = None) -> int:
         """Start calls for every task due now, as far as free lines allow; returns how many."""
         if self.breaker.tripped or self.lines.free == 0:
             return 0
-        running = self._running()
+        running = await self._running()
         if not running:
             return 0
         launched = 0
         now = self.clock.now()
         while self.lines.free and not self.breaker.tripped and not (stop and stop.is_set()):
-            item = self._next_due(running, now)
+            item = await self._next_due(running, now)
             if item is None:
                 break
             spec = self.campaigns[item.campaign]
@@ -174,19 +178,19 @@ class Dispatcher:
                 previous_contacts=self._batch.contacts(item.task.phones, now - spec.cap.window),
             )
             if isinstance(decision, Postpone):
-                self.state.postpone(item.id, decision.until, decision.reason)
+                await self._db(self.state.postpone, item.id, decision.until, decision.reason)
             elif isinstance(decision, Close):
-                self.state.close_task(item.id, decision.status, decision.reason)
+                await self._db(self.state.close_task, item.id, decision.status, decision.reason)
             else:
                 await self.rate.acquire()
                 if stop and stop.is_set():
                     break
-                if self._launch(item, decision):
+                if await self._launch(item, decision):
                     launched += 1
                 now = self.clock.now()
         return launched
 
-    def _next_due(self, running: list[str], now: datetime) -> DueTask | None:
+    async def _next_due(self, running: list[str], now: datetime) -> DueTask | None:
         """Due tasks come from the store in batches, so a line freeing up costs no query; a
         batch is read again after `poll_seconds` or when the running campaigns change, and
         `start_attempt` re-checks each task, so a stale entry is skipped, never dialled."""
@@ -197,15 +201,19 @@ class Dispatcher:
         )
         if not batch.items or stale:
             limit = max(self.settings.lines, 2 * self.lines.free)
-            items = self.state.due_tasks(running, now, limit, self._active.keys())
+            items = await self._db(self.state.due_tasks, running, now, limit, set(self._active))
             phones = {phone for item in items for phone in item.task.phones}
             window = max(spec.cap.window for spec in self.campaigns.values())
             self._batch = DueBatch(
                 campaigns=running,
                 read_at=now,
                 items=deque(items),
-                blocked=self.state.blocked_numbers(phones) if phones else set(),
-                recent=self.state.recent_contacts(phones, now - window) if phones else {},
+                blocked=await self._db(self.state.blocked_numbers, phones) if phones else set(),
+                recent=(
+                    await self._db(self.state.recent_contacts, phones, now - window)
+                    if phones
+                    else {}
+                ),
             )
         while self._batch.items:
             item = self._batch.items.popleft()
@@ -213,9 +221,9 @@ class Dispatcher:
                 return item
         return None
 
-    def _launch(self, item: DueTask, dial: Dial) -> bool:
+    async def _launch(self, item: DueTask, dial: Dial) -> bool:
         started = self.clock.now()
-        number = self.state.start_attempt(item, dial, started)
+        number = await self._db(self.state.start_attempt, item, dial, started)
         if number is None:  # paused, cancelled or taken since the batch was read
             return False
         self._batch.recent.setdefault(dial.phone, []).append(started)
@@ -252,16 +260,18 @@ class Dispatcher:
                 Outcome.NETWORK_ERROR,
                 Evidence(notes={"interrupted": "stopped after the grace period"}),
             )
-            self._finish(item, dial, started, result)
+            await self._finish(item, dial, started, result)
             raise
         except Exception as exc:
             log.exception("channel failed", extra={"task": item.id, "attempt": dial.number})
             result = AttemptResult(
                 Outcome.NETWORK_ERROR, Evidence(notes={"error": f"{type(exc).__name__}: {exc}"})
             )
-        self._finish(item, dial, started, result)
+        await self._finish(item, dial, started, result)
 
-    def _finish(self, item: DueTask, dial: Dial, started: datetime, result: AttemptResult) -> None:
+    async def _finish(
+        self, item: DueTask, dial: Dial, started: datetime, result: AttemptResult
+    ) -> None:
         finished = self.clock.now()
         attempt = Attempt(
             task_id=str(item.id),
@@ -276,7 +286,7 @@ class Dispatcher:
         spec = self.campaigns[item.campaign]
         after = after_attempt(spec, item.task, (*item.attempts, attempt), finished)
         try:
-            self.state.finish_attempt(item, attempt, after.status, after.next_at)
+            await self._db(self.state.finish_attempt, item, attempt, after.status, after.next_at)
         finally:
             self._active.pop(item.id, None)
             self.lines.release()
@@ -293,7 +303,7 @@ class Dispatcher:
                 f"{self.breaker.settings.window} calls ended in network_error"
             )
             log.error("dialing paused: %s", reason)
-            self.state.pause_all(reason)
+            await self._db(self.state.pause_all, reason)
 
     def _emit(self, item: DueTask, dial: Dial, outcome: Outcome | None) -> None:
         if self._on_event is not None:
@@ -317,15 +327,15 @@ class Dispatcher:
         and no call is active (a one-shot campaign run)."""
         while not stop.is_set():
             await self.dispatch_due(stop)
-            if until_idle and not self._active and not self._has_due_now():
+            if until_idle and not self._active and not await self._has_due_now():
                 return
             await self._wait(stop)
 
-    def _has_due_now(self) -> bool:
+    async def _has_due_now(self) -> bool:
         if self.breaker.tripped:
             return False
-        running = self._running()
-        next_due = self.state.next_due_at(running) if running else None
+        running = await self._running()
+        next_due = await self._db(self.state.next_due_at, running) if running else None
         return next_due is not None and next_due <= self.clock.now()
 
     async def _wait(self, stop: asyncio.Event) -> None:

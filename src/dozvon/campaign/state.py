@@ -20,6 +20,7 @@ from dozvon.store import CampaignState, Store, UnitOfWork
 from dozvon.store.codec import outcome_record_to_json
 from dozvon.store.models import AppointmentRow, AttemptRow, CampaignRow, OutboxRow, TaskRow
 from dozvon.store.repositories import to_core
+from dozvon.store.repositories.attempts import _to_core as attempt_to_core
 
 
 class SqlCampaignState:
@@ -135,6 +136,20 @@ class SqlCampaignState:
             key = uow.tasks.by_id(task_id).key
             uow.audit.record(now, "dispatcher", f"task.{status.value}", key, {"why": reason})
             uow.commit()
+
+
+def load_attempts(session: Session, task_ids: Sequence[int]) -> dict[int, list[Attempt]]:
+    """Attempts of many tasks in one query (the store's repository reads one task at a time)."""
+    found: dict[int, list[Attempt]] = {}
+    if task_ids:
+        query = (
+            select(AttemptRow)
+            .where(AttemptRow.task_id.in_(list(task_ids)))
+            .order_by(AttemptRow.task_id, AttemptRow.number)
+        )
+        for row in session.scalars(query):
+            found.setdefault(row.task_id, []).append(attempt_to_core(row))
+    return found
 
 
 def load_task(session: Session, row: TaskRow) -> Task:
