@@ -28,6 +28,9 @@ from dozvon.core.task import Task, TaskStatus
 
 log = logging.getLogger(__name__)
 _NEVER = datetime.min.replace(tzinfo=UTC)
+INTERRUPTED = AttemptResult(
+    Outcome.NETWORK_ERROR, Evidence(notes={"interrupted": "stopped after the grace period"})
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,12 +185,8 @@ class Dispatcher:
             elif isinstance(decision, Close):
                 await self._db(self.state.close_task, item.id, decision.status, decision.reason)
             else:
-                await self.rate.acquire()
-                if stop and stop.is_set():
-                    break
-                if await self._launch(item, decision):
-                    launched += 1
-                now = self.clock.now()
+                self._launch(item, decision)
+                launched += 1
         return launched
 
     async def _next_due(self, running: list[str], now: datetime) -> DueTask | None:
@@ -221,27 +220,54 @@ class Dispatcher:
                 return item
         return None
 
-    async def _launch(self, item: DueTask, dial: Dial) -> bool:
-        started = self.clock.now()
-        number = await self._db(self.state.start_attempt, item, dial, started)
-        if number is None:  # paused, cancelled or taken since the batch was read
-            return False
-        self._batch.recent.setdefault(dial.phone, []).append(started)
-        dial = Dial(dial.channel, dial.phone, number)
+    def _launch(self, item: DueTask, dial: Dial) -> None:
+        """Take a line and hand the call to its own task, so the next launch need not wait
+        for this one's rate slot or store commit: they overlap, and lines refill at full rate."""
         self.lines.take()
-        log.info(
-            "call started",
-            extra={"task": item.id, "attempt": dial.number, "phone": mask_phone(dial.phone)},
-        )
-        self._emit(item, dial, None)
-        self._active[item.id] = asyncio.create_task(self._call(item, dial, started))
-        return True
+        self._batch.recent.setdefault(dial.phone, []).append(self.clock.now())
+        self._active[item.id] = asyncio.create_task(self._call(item, dial))
 
-    async def _call(self, item: DueTask, dial: Dial, started: datetime) -> None:
+    async def _call(self, item: DueTask, dial: Dial) -> None:
+        try:
+            started = await self.rate.acquire()
+            number = await self._start(item, dial, started)
+            if number is None:  # paused, cancelled or taken since the batch was read
+                return
+            dial = Dial(dial.channel, dial.phone, number)
+            log.info(
+                "call started",
+                extra={"task": item.id, "attempt": number, "phone": mask_phone(dial.phone)},
+            )
+            self._emit(item, dial, None)
+            try:
+                result = await self._attempt(item, dial)
+            except asyncio.CancelledError:
+                await self._finish(item, dial, started, INTERRUPTED)
+                raise
+            await self._finish(item, dial, started, result)
+        finally:
+            self._active.pop(item.id, None)
+            self.lines.release()
+            self._wake.set()
+
+    async def _start(self, item: DueTask, dial: Dial, started: datetime) -> int | None:
+        """Commit the attempt before the INVITE; a stop that lands during the commit still
+        gets the attempt closed, so nothing is left open without a crash."""
+        commit = asyncio.ensure_future(self._db(self.state.start_attempt, item, dial, started))
+        try:
+            return await asyncio.shield(commit)
+        except asyncio.CancelledError:
+            number = await commit
+            if number is not None:
+                committed = Dial(dial.channel, dial.phone, number)
+                await self._finish(item, committed, started, INTERRUPTED)
+            raise
+
+    async def _attempt(self, item: DueTask, dial: Dial) -> AttemptResult:
         spec = self.campaigns[item.campaign]
         channel = self.channels[dial.channel]
         try:
-            result = await asyncio.wait_for(
+            return await asyncio.wait_for(
                 channel.attempt(item.task, spec.scenario, phone=dial.phone, attempt_no=dial.number),
                 self.settings.max_call_seconds,
             )
@@ -251,23 +277,15 @@ class Dispatcher:
                 self.settings.max_call_seconds,
                 extra={"task": item.id, "attempt": dial.number},
             )
-            result = AttemptResult(
+            return AttemptResult(
                 Outcome.NETWORK_ERROR,
                 Evidence(notes={"error": f"no end after {self.settings.max_call_seconds:.0f} s"}),
             )
-        except asyncio.CancelledError:
-            result = AttemptResult(
-                Outcome.NETWORK_ERROR,
-                Evidence(notes={"interrupted": "stopped after the grace period"}),
-            )
-            await self._finish(item, dial, started, result)
-            raise
         except Exception as exc:
             log.exception("channel failed", extra={"task": item.id, "attempt": dial.number})
-            result = AttemptResult(
+            return AttemptResult(
                 Outcome.NETWORK_ERROR, Evidence(notes={"error": f"{type(exc).__name__}: {exc}"})
             )
-        await self._finish(item, dial, started, result)
 
     async def _finish(
         self, item: DueTask, dial: Dial, started: datetime, result: AttemptResult
@@ -285,13 +303,8 @@ class Dispatcher:
         )
         spec = self.campaigns[item.campaign]
         after = after_attempt(spec, item.task, (*item.attempts, attempt), finished)
-        try:
-            await self._db(self.state.finish_attempt, item, attempt, after.status, after.next_at)
-        finally:
-            self._active.pop(item.id, None)
-            self.lines.release()
-            self.line_seconds += (finished - started).total_seconds()
-            self._wake.set()
+        await self._db(self.state.finish_attempt, item, attempt, after.status, after.next_at)
+        self.line_seconds += (finished - started).total_seconds()
         log.info(
             "call finished",
             extra={"task": item.id, "attempt": dial.number, "outcome": str(result.outcome)},

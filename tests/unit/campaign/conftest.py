@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -88,3 +89,10 @@ def tomorrow_at(clock: ManualClock, hour: int, minute: int = 0) -> datetime:
     moscow = clock.now() + timedelta(hours=3)
     day = moscow.date() + timedelta(days=1)
     return datetime(day.year, day.month, day.day, hour - 3, minute, tzinfo=UTC)
+
+
+async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Let the event loop run until `condition` holds (calls run in their own tasks)."""
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await asyncio.sleep(0.005)

@@ -22,7 +22,7 @@ from dozvon.core.task import Task, TaskStatus
 from dozvon.store import CampaignState, Store
 from dozvon.store.models import AttemptRow, AuditRow, CampaignRow, TaskRow
 
-from .conftest import ListSource, RecordingSink, tomorrow_at, visit
+from .conftest import ListSource, RecordingSink, tomorrow_at, until, visit
 
 ALWAYS = CallingHours(time(0, 0), time(23, 59))
 
@@ -76,9 +76,8 @@ async def test_lines_are_filled_but_never_exceeded(store: Store, clock: ManualCl
     await runner.sync()
     assert await runner.dispatcher.dispatch_due() == 5
     assert await runner.dispatcher.dispatch_due() == 0
-    for _ in range(3):  # let the started calls reach the channel
-        await asyncio.sleep(0)
-    assert channel.active == 5 and channel.peak == 5
+    await until(lambda: channel.active == 5)
+    assert channel.peak == 5
     channel.gate.set()
     await runner.dispatcher.run(asyncio.Event(), until_idle=True)
     assert channel.peak == 5 and len(channel.started) == 12
@@ -89,6 +88,7 @@ async def test_call_starts_are_spaced_by_the_rate_limit(store: Store, clock: Man
     runner = make(store, clock, channel, 4, lines=10, calls_per_second=2)
     await runner.sync()
     await runner.dispatcher.dispatch_due()
+    await until(lambda: len(channel.started) == 4)
     with store.unit_of_work() as uow:
         times = list(uow.session.scalars(select(AttemptRow.started_at).order_by(AttemptRow.id)))
     gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
@@ -208,7 +208,8 @@ async def test_recovery_closes_open_attempts_and_respects_the_delay(
     channel = GateChannel(clock)
     runner = make(store, clock, channel, 2, lines=2)
     await runner.sync()
-    await runner.dispatcher.dispatch_due()  # two attempts committed as started, then "kill -9"
+    await runner.dispatcher.dispatch_due()
+    await until(lambda: channel.active == 2)  # two attempts committed as started, then "kill -9"
     for call in list(runner.dispatcher._active.values()):
         call.cancel()
     with (
