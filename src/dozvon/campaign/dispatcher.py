@@ -146,6 +146,8 @@ class Dispatcher:
         self._active: dict[int, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
         self._batch = DueBatch()
+        self._running_cache: list[str] = []
+        self._running_at = _NEVER
         self.line_seconds = 0.0
         """Sum over finished calls of the time each held a line: for utilisation reports."""
 
@@ -153,15 +155,27 @@ class Dispatcher:
     def active(self) -> int:
         return len(self._active)
 
-    async def _running(self) -> list[str]:
-        running = await self._db(self.state.running_campaigns)
-        return [name for name in running if name in self.campaigns]
+    async def _running(self, fresh: bool = False) -> list[str]:
+        """Campaigns that may dial; re-read at most every `poll_seconds` (pause and resume
+        from the CLI land within that), or at once when `fresh`."""
+        now = self.clock.now()
+        if fresh or (now - self._running_at).total_seconds() >= self.settings.poll_seconds:
+            running = await self._db(self.state.running_campaigns)
+            self._running_cache = [name for name in running if name in self.campaigns]
+            self._running_at = now
+        return self._running_cache
 
     async def dispatch_due(self, stop: asyncio.Event | None = None) -> int:
         """Start calls for every task due now, as far as free lines allow; returns how many."""
-        if self.breaker.tripped or self.lines.free == 0:
+        if self.lines.free == 0:
             return 0
         running = await self._running()
+        if self.breaker.tripped:
+            if not running:
+                return 0
+            # The breaker paused every campaign; one running again means an operator resumed.
+            log.warning("dialing resumed after the circuit breaker")
+            self.breaker.reset()
         if not running:
             return 0
         launched = 0
@@ -317,6 +331,7 @@ class Dispatcher:
             )
             log.error("dialing paused: %s", reason)
             await self._db(self.state.pause_all, reason)
+            self._running_cache, self._running_at = [], _NEVER  # read afresh: resumed yet?
 
     def _emit(self, item: DueTask, dial: Dial, outcome: Outcome | None) -> None:
         if self._on_event is not None:
@@ -331,10 +346,6 @@ class Dispatcher:
                 )
             )
 
-    def resume(self) -> None:
-        """After an operator resumed dialing: the breaker judges afresh."""
-        self.breaker.reset()
-
     async def run(self, stop: asyncio.Event, *, until_idle: bool = False) -> None:
         """Dispatch until `stop` is set; with `until_idle`, also return once nothing is due now
         and no call is active (a one-shot campaign run)."""
@@ -347,7 +358,7 @@ class Dispatcher:
     async def _has_due_now(self) -> bool:
         if self.breaker.tripped:
             return False
-        running = await self._running()
+        running = await self._running(fresh=True)
         next_due = await self._db(self.state.next_due_at, running) if running else None
         return next_due is not None and next_due <= self.clock.now()
 

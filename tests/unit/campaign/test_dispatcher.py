@@ -160,6 +160,11 @@ async def test_breaker_pauses_dialing_and_leaves_an_alert(store: Store, clock: M
             select(AuditRow).where(AuditRow.action == "campaign.paused")
         ).one()
         assert "network_error" in alert.details["why"]
+    dialled = len(channel.dialled)
+    runner.state.set_campaign_state("confirm", CampaignState.RUNNING, "test", "trunk fixed")
+    clock.advance(1)  # the dispatcher re-reads campaign states every poll_seconds
+    await runner.dispatcher.run(asyncio.Event(), until_idle=True)
+    assert len(channel.dialled) > dialled  # resumed: the breaker judges afresh
 
 
 async def test_paused_campaign_is_not_dialled_until_resumed(
