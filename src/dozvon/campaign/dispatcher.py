@@ -146,6 +146,8 @@ class Dispatcher:
         self._active: dict[int, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
         self._batch = DueBatch()
+        self._reading: asyncio.Task[DueBatch] | None = None
+        self._stopping = False
         self._running_cache: list[str] = []
         self._running_at = _NEVER
         self.line_seconds = 0.0
@@ -204,35 +206,42 @@ class Dispatcher:
         return launched
 
     async def _next_due(self, running: list[str], now: datetime) -> DueTask | None:
-        """Due tasks come from the store in batches, so a line freeing up costs no query; a
-        batch is read again after `poll_seconds` or when the running campaigns change, and
-        `start_attempt` re-checks each task, so a stale entry is skipped, never dialled."""
-        batch = self._batch
-        stale = (
-            batch.campaigns != running
-            or (now - batch.read_at).total_seconds() >= self.settings.poll_seconds
-        )
-        if not batch.items or stale:
-            limit = max(self.settings.lines, 2 * self.lines.free)
-            items = await self._db(self.state.due_tasks, running, now, limit, set(self._active))
-            phones = {phone for item in items for phone in item.task.phones}
-            window = max(spec.cap.window for spec in self.campaigns.values())
-            self._batch = DueBatch(
-                campaigns=running,
-                read_at=now,
-                items=deque(items),
-                blocked=await self._db(self.state.blocked_numbers, phones) if phones else set(),
-                recent=(
-                    await self._db(self.state.recent_contacts, phones, now - window)
-                    if phones
-                    else {}
-                ),
-            )
+        """Due tasks come from the store in batches, so a line freeing up costs no query.
+
+        A batch older than `poll_seconds` is re-read in the background while calls go on being
+        placed from it; only an empty batch, or one for other campaigns, is waited for.
+        `start_attempt` re-checks every task, so a stale entry is skipped, never dialled early.
+        """
+        if self._reading is not None and self._reading.done():
+            self._batch, self._reading = self._reading.result(), None
+        age = (now - self._batch.read_at).total_seconds()
+        usable = self._batch.campaigns == running
+        if self._reading is None and (
+            not usable or not self._batch.items or age >= self.settings.poll_seconds
+        ):
+            self._reading = asyncio.create_task(self._read_batch(running, now))
+        if (not usable or not self._batch.items) and self._reading is not None:
+            self._batch, self._reading = await self._reading, None
         while self._batch.items:
             item = self._batch.items.popleft()
             if item.id not in self._active:
                 return item
         return None
+
+    async def _read_batch(self, running: list[str], now: datetime) -> DueBatch:
+        limit = 2 * self.settings.lines
+        items = await self._db(self.state.due_tasks, running, now, limit, set(self._active))
+        phones = {phone for item in items for phone in item.task.phones}
+        window = max(spec.cap.window for spec in self.campaigns.values())
+        return DueBatch(
+            campaigns=running,
+            read_at=now,
+            items=deque(items),
+            blocked=await self._db(self.state.blocked_numbers, phones) if phones else set(),
+            recent=(
+                await self._db(self.state.recent_contacts, phones, now - window) if phones else {}
+            ),
+        )
 
     def _launch(self, item: DueTask, dial: Dial) -> None:
         """Take a line and hand the call to its own task, so the next launch need not wait
@@ -244,6 +253,8 @@ class Dispatcher:
     async def _call(self, item: DueTask, dial: Dial) -> None:
         try:
             started = await self.rate.acquire()
+            if self.breaker.tripped or self._stopping:
+                return  # no new calls once dialing is paused or the service stops
             number = await self._start(item, dial, started)
             if number is None:  # paused, cancelled or taken since the batch was read
                 return
@@ -349,11 +360,13 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event, *, until_idle: bool = False) -> None:
         """Dispatch until `stop` is set; with `until_idle`, also return once nothing is due now
         and no call is active (a one-shot campaign run)."""
+        self._stopping = False
         while not stop.is_set():
             await self.dispatch_due(stop)
             if until_idle and not self._active and not await self._has_due_now():
                 return
             await self._wait(stop)
+        self._stopping = True
 
     async def _has_due_now(self) -> bool:
         if self.breaker.tripped:

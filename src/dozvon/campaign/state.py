@@ -108,10 +108,12 @@ class SqlCampaignState:
 
     def start_attempt(self, due: DueTask, dial: Dial, now: datetime) -> int | None:
         """Committed before the channel dials: after a crash the attempt is known to exist.
-        None, with nothing written, when the task is no longer pending."""
+        None, with nothing written, when the task is no longer pending or not yet due (the
+        dispatcher's batch may be a second old)."""
         with self.store.unit_of_work() as uow:
             task = uow.tasks.by_id(due.id)
-            if task.status is not TaskStatus.PENDING:
+            due_at = task.next_due_at
+            if task.status is not TaskStatus.PENDING or due_at is None or due_at > now:
                 return None
             attempt = uow.attempts.start(due.id, dial.channel, dial.phone, now)
             uow.commit()
