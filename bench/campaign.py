@@ -31,23 +31,24 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
+
 from dozvon.campaign import dispatcher as dispatcher_module
-from dozvon.campaign.clock import SystemClock
 from dozvon.campaign.dispatcher import DispatchSettings
 from dozvon.campaign.service import CampaignRunner
 from dozvon.campaign.spec import CampaignSpec
-from dozvon.campaign.state import SqlCampaignState
 from dozvon.channels.base import AttemptResult
 from dozvon.channels.voice.channel import signalling_evidence
 from dozvon.channels.voice.signalling import signalling_outcome
 from dozvon.core.outcome import Channel, Outcome
 from dozvon.core.rules import CallingHours, OutcomeRetry, RetryPolicy
-from dozvon.core.task import Task
+from dozvon.core.task import Task, TaskStatus
 from dozvon.media import MediaEngine
 from dozvon.mis.config import load, open_connector
 from dozvon.sip.rtp_media import EngineMedia
 from dozvon.sip.ua import UaConfig, UserAgent
 from dozvon.store import Store, upgrade
+from dozvon.store.models import TaskRow
 
 HERE = Path(__file__).parent
 SCENARIOS = HERE.parent / "tests" / "integration" / "sip" / "scenarios"
@@ -225,16 +226,20 @@ async def measure(args: argparse.Namespace, workdir: Path, ports: dict[str, int]
         setattr(runner.state, name, timed(getattr(runner.state, name)))  # fmt: skip
     dispatcher_module.before_attempt = timed(dispatcher_module.before_attempt)
     dispatcher_module.after_attempt = timed(dispatcher_module.after_attempt)
-    probe = SqlCampaignState(store, SystemClock())  # the sampler's own queries are not counted
 
-    samples: list[tuple[float, int, bool]] = []
+    def waiting() -> int:
+        """Tasks due now and not on a line: the work a free line could take."""
+        query = select(func.count()).where(
+            TaskRow.status == TaskStatus.PENDING, TaskRow.next_due_at <= datetime.now(UTC)
+        )
+        with store.unit_of_work() as uow:
+            return int(uow.session.scalar(query) or 0)
+
+    samples: list[tuple[int, int]] = []
 
     async def sample(stop: asyncio.Event) -> None:
         while not stop.is_set():
-            running = ["bench"]
-            due = await asyncio.to_thread(probe.next_due_at, running)
-            has_work = due is not None and due <= datetime.now(UTC)
-            samples.append((time.monotonic(), dispatcher.lines.busy, has_work))
+            samples.append((dispatcher.lines.busy, await asyncio.to_thread(waiting)))
             if len(samples) % 50 == 0:
                 print(f"  {len(channel.durations)} calls done, {dispatcher.lines.busy} lines busy",
                       flush=True)  # fmt: skip
@@ -258,26 +263,27 @@ async def measure(args: argparse.Namespace, workdir: Path, ports: dict[str, int]
 
     line_time = sum(channel.durations)
     limit = line_time / args.lines
-    working = [(t, busy) for t, busy, has_work in samples if has_work]
-    utilisation = (
-        sum(busy for _, busy in working) / (len(working) * args.lines) if working else float("nan")
-    )
+    full = [busy for busy, due in samples if busy + due >= args.lines]
+    utilisation = sum(full) / (len(full) * args.lines) if full else float("nan")
+    wanted = sum(min(args.lines, busy + due) for busy, due in samples)
+    efficiency = sum(busy for busy, _ in samples) / wanted if wanted else float("nan")
     process_cpu = (cpu_end.ru_utime + cpu_end.ru_stime) - (cpu_start.ru_utime + cpu_start.ru_stime)
-    print(
-        f"patients {args.patients}, lines {args.lines}, cps {args.cps}, times shortened {SHORTEN}x"
-    )
+    print(f"patients {args.patients}, lines {args.lines}, cps {args.cps}, loop {args.loop}, "
+          f"times shortened {SHORTEN}x")  # fmt: skip
     print(f"sync (MIS → store)            {sync_seconds:8.1f} s")
     print(f"calls placed                  {len(channel.durations):8d}  outcomes {summary.outcomes}")
     print(f"written back                  {summary.written_back:8d}  left {summary.not_written}")
     print(f"wall time                     {wall:8.1f} s")
     print(f"physical limit (Σ line time/L){limit:8.1f} s   ratio wall/limit {wall / limit:5.2f}")
-    print(f"line utilisation while work   {utilisation:8.1%}   peak lines {dispatcher.lines.peak}")
+    print(f"lines busy while work ≥ lines {utilisation:8.1%}   peak lines {dispatcher.lines.peak}")
+    print(
+        f"lines busy of those wanted    {efficiency:8.1%}   (a line is wanted if a due task waits)"
+    )
     dispatch_cpu = cpu["dispatch"]
     steps = ", ".join(f"{k} {v:.1f}" for k, v in sorted(per_step.items(), key=lambda kv: -kv[1]))
     print(f"dispatcher CPU by step (s)    {steps}")
-    print(
-        f"dispatcher CPU                {dispatch_cpu:8.1f} s  ({dispatch_cpu / wall:.1%} of a core)"
-    )
+    share = dispatch_cpu / wall
+    print(f"dispatcher CPU                {dispatch_cpu:8.1f} s  ({share:.1%} of a core)")
     print(
         f"whole process CPU             {process_cpu:8.1f} s  ({process_cpu / wall:.1%} of a core)"
     )
