@@ -8,8 +8,11 @@ the SIP stack alone (dial, ring, talk until the callee hangs up): the dialog and
 what is measured here. Store: SQLite; MIS: an SQLite file through the SQL connector.
 
 The baseline beside the run is the physical limit: the sum of every call's line time divided
-by L (no dispatcher could finish sooner), and utilisation is the mean share of busy lines from
-the first call until the queue ran dry (the tail, when lines drain, has no work to fill them).
+by L (no dispatcher could finish sooner; retries that are not yet due stretch the real run past
+it, whatever the dispatcher does). Utilisation is sampled every 0.1 s: the share of busy lines
+while the due work could fill every line, and busy lines against the lines due work wanted.
+Dispatcher CPU is the CPU of every dispatcher step (store calls on their thread, decisions on
+the loop), next to the whole process (SIP, RTP, write-back, sync).
 
     .venv/bin/python bench/campaign.py --patients 2000 --lines 100 --cps 80
 """
