@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
@@ -50,6 +51,27 @@ def percentile(values: list[float], share: float) -> float:
 # ---- the measured process ----
 
 
+def our_udp_drops() -> int:
+    """Datagrams the kernel dropped on this process's UDP sockets (full receive buffers):
+    tells our own loss apart from loss on sipp's single echo socket."""
+    inodes = set()
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            link = os.readlink(fd)
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    drops = 0
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        with contextlib.suppress(OSError), open(table) as lines:
+            for line in list(lines)[1:]:
+                fields = line.split()
+                if fields[9] in inodes:
+                    drops += int(fields[-1])
+    return drops
+
+
 async def one_call(ua: UserAgent, target: str, hang_up: asyncio.Event) -> tuple[Call, bool, str]:
     call = await ua.dial(target, ring_timeout=30)
     answered = await call.wait_answered()
@@ -59,8 +81,7 @@ async def one_call(ua: UserAgent, target: str, hang_up: asyncio.Event) -> tuple[
     return call, answered, digit
 
 
-async def measure(calls: int, target: str, cps: float, window: float) -> dict[str, Any]:
-    base = 20000
+async def measure(calls: int, target: str, cps: float, window: float, base: int) -> dict[str, Any]:
     engine = MediaEngine("127.0.0.1", (base, base + 2 * calls + 400))
     await engine.start()
     ua = UserAgent(UaConfig(port=0), media=EngineMedia(engine))
@@ -82,6 +103,7 @@ async def measure(calls: int, target: str, cps: float, window: float) -> dict[st
         session.stats.pacing_error_ms.clear()
     lost_before = sum(s.stats.lost for s in sessions)
     received_before = sum(s.stats.packets_received for s in sessions)
+    drops_before = our_udp_drops()
     process = psutil.Process()
     cpu_before = process.cpu_times()
     wall_before = time.perf_counter()
@@ -92,6 +114,7 @@ async def measure(calls: int, target: str, cps: float, window: float) -> dict[st
     pacing = [value for s in sessions for value in s.stats.pacing_error_ms]
     lost = sum(s.stats.lost for s in sessions) - lost_before
     received = sum(s.stats.packets_received for s in sessions) - received_before
+    our_drops = our_udp_drops() - drops_before
     hang_up.set()
     results = await asyncio.gather(*tasks)
     await ua.stop()
@@ -107,6 +130,7 @@ async def measure(calls: int, target: str, cps: float, window: float) -> dict[st
         "pacing_max_ms": round(max(pacing, default=float("nan")), 2),
         "received_pps": round(received / wall),
         "lost": lost,
+        "our_drops": our_drops,
         "setup_rate": round(calls / setup_seconds, 1),
         "sessions": len(sessions),
     }
@@ -115,7 +139,7 @@ async def measure(calls: int, target: str, cps: float, window: float) -> dict[st
 def worker(args: argparse.Namespace) -> None:
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    coroutine = measure(args.calls[0], args.target, args.cps, args.window)
+    coroutine = measure(args.calls[0], args.target, args.cps, args.window, args.rtp_base)
     if args.loop == "uvloop":
         import uvloop
 
@@ -128,7 +152,7 @@ def worker(args: argparse.Namespace) -> None:
 # ---- the driver ----
 
 
-def run_one(calls: int, loop: str, cps: float, window: float) -> dict[str, Any]:
+def run_one(calls: int, loop: str, cps: float, window: float, rtp_base: int) -> dict[str, Any]:
     port, media_port = free_port(), free_port()
     sipp = subprocess.Popen(
         ["sipp", "-sf", str(HERE / "sip_load_uas.xml"), "-i", "127.0.0.1", "-p", str(port),
@@ -142,7 +166,8 @@ def run_one(calls: int, loop: str, cps: float, window: float) -> dict[str, Any]:
     try:
         completed = subprocess.run(
             [sys.executable, __file__, "--worker", "--loop", loop, "--calls", str(calls),
-             "--target", f"sip:load@127.0.0.1:{port}", "--cps", str(cps), "--window", str(window)],
+             "--target", f"sip:load@127.0.0.1:{port}", "--cps", str(cps), "--window", str(window),
+             "--rtp-base", str(rtp_base)],
             capture_output=True, text=True, timeout=300, check=True,
         )  # fmt: skip
         sipp_after = sipp_process.cpu_times()
@@ -162,7 +187,8 @@ def run_one(calls: int, loop: str, cps: float, window: float) -> dict[str, Any]:
 COLUMNS = [
     ("calls", "calls"), ("loop", "loop"), ("answered", "answered"), ("digits", "digits"),
     ("cpu_percent", "CPU %"), ("cpu_per_call", "%/call"), ("pacing_p50_ms", "p50 ms"),
-    ("pacing_p99_ms", "p99 ms"), ("pacing_max_ms", "max ms"), ("lost", "lost"),
+    ("pacing_p99_ms", "p99 ms"), ("pacing_max_ms", "max ms"), ("lost", "lost (echo)"),
+    ("our_drops", "our drops"),
     ("received_pps", "rx pps"), ("setup_rate", "setup/s"), ("sipp_cpu_percent_avg", "sipp %"),
 ]  # fmt: skip
 
@@ -173,6 +199,7 @@ def main() -> None:
     parser.add_argument("--loops", nargs="+", default=["asyncio", "uvloop"])
     parser.add_argument("--cps", type=float, default=200.0, help="calls started per second")
     parser.add_argument("--window", type=float, default=5.0, help="seconds measured")
+    parser.add_argument("--rtp-base", type=int, default=20000, help="first RTP port we use")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--loop", default="asyncio", help=argparse.SUPPRESS)
     parser.add_argument("--target", help=argparse.SUPPRESS)
@@ -183,7 +210,7 @@ def main() -> None:
     rows = []
     for calls in args.calls:
         for loop in args.loops:
-            row = run_one(calls, loop, args.cps, args.window)
+            row = run_one(calls, loop, args.cps, args.window, args.rtp_base)
             rows.append(row)
             print(json.dumps(row), file=sys.stderr, flush=True)
     print("| " + " | ".join(title for _, title in COLUMNS) + " | CPU vs asyncio |")

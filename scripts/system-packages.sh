@@ -6,7 +6,7 @@ profile="${1:-run}"
 run_pkgs=(espeak-ng sox)
 test_pkgs=(sip-tester baresip kamailio linphone-cli tshark firebird3.0-server-core libfbclient2
            unixodbc odbc-postgresql odbc-mariadb libsqliteodbc odbc-mdbtools mdbtools
-           php-cli php-mysql openssh-server chromium chromium-driver)
+           php-cli php-mysql openssh-server nodejs chromium chromium-driver)
 pkgs=("${run_pkgs[@]}")
 [ "$profile" = "test" ] && pkgs+=("${test_pkgs[@]}")
 missing=()

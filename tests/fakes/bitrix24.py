@@ -69,6 +69,8 @@ class FakeBitrix24:
     calls: list[str] = field(default_factory=list)
     batch_sizes: list[int] = field(default_factory=list)
     refused: int = 0
+    busy_for: int = 0
+    """Refuse this many next requests as over the limit (another app spent the bucket)."""
     _level: float = 0.0
     _stamp: float = field(default_factory=time.monotonic)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -83,7 +85,8 @@ class FakeBitrix24:
             now = time.monotonic()
             self._level = max(0.0, self._level - (now - self._stamp) * self.drain_per_s)
             self._stamp = now
-            if self._level + 1 > self.bucket:
+            if self.busy_for > 0 or self._level + 1 > self.bucket:
+                self.busy_for = max(0, self.busy_for - 1)
                 self.refused += 1
                 return True
             self._level += 1
@@ -202,8 +205,12 @@ def matches(item: dict[str, Any], terms: dict[str, Any]) -> bool:
                 return False
             bound = as_moment(wanted)
             assert bound is not None, f"filter {key}: not a date {wanted!r}"
-            checks = {">=": moment >= bound, "<=": moment <= bound, ">": moment > bound,
-                      "<": moment < bound}
+            checks = {
+                ">=": moment >= bound,
+                "<=": moment <= bound,
+                ">": moment > bound,
+                "<": moment < bound,
+            }
             if not checks[prefix]:
                 return False
         elif prefix == "@":

@@ -11,9 +11,11 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import parse_qsl
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.requests import Request
 
 
 def free_port() -> int:
@@ -40,3 +42,8 @@ def serve(app: Starlette) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=5)
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """An application/x-www-form-urlencoded body, without python-multipart."""
+    return dict(parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True))

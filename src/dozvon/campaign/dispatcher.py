@@ -122,6 +122,12 @@ class CallEvent:
     active: int
 
 
+def dial_uses_trunk(dial: Dial) -> bool:
+    """Only calls take a trunk line and count against its call rate: an SMS or a chat waiting
+    minutes for a written reply must not keep the phone lines idle."""
+    return dial.channel is Channel.VOICE
+
+
 class Dispatcher:
     def __init__(
         self,
@@ -246,13 +252,15 @@ class Dispatcher:
     def _launch(self, item: DueTask, dial: Dial) -> None:
         """Take a line and hand the call to its own task, so the next launch need not wait
         for this one's rate slot or store commit: they overlap, and lines refill at full rate."""
-        self.lines.take()
+        if dial_uses_trunk(dial):
+            self.lines.take()
         self._batch.recent.setdefault(dial.phone, []).append(self.clock.now())
         self._active[item.id] = asyncio.create_task(self._call(item, dial))
 
     async def _call(self, item: DueTask, dial: Dial) -> None:
+        trunk = dial_uses_trunk(dial)
         try:
-            started = await self.rate.acquire()
+            started = await self.rate.acquire() if trunk else self.clock.now()
             if self.breaker.tripped or self._stopping:
                 return  # no new calls once dialing is paused or the service stops
             number = await self._start(item, dial, started)
@@ -272,7 +280,8 @@ class Dispatcher:
             await self._finish(item, dial, started, result)
         finally:
             self._active.pop(item.id, None)
-            self.lines.release()
+            if trunk:
+                self.lines.release()
             self._wake.set()
 
     async def _start(self, item: DueTask, dial: Dial, started: datetime) -> int | None:
@@ -329,7 +338,8 @@ class Dispatcher:
         spec = self.campaigns[item.campaign]
         after = after_attempt(spec, item.task, (*item.attempts, attempt), finished)
         await self._db(self.state.finish_attempt, item, attempt, after.status, after.next_at)
-        self.line_seconds += (finished - started).total_seconds()
+        if dial_uses_trunk(dial):
+            self.line_seconds += (finished - started).total_seconds()
         log.info(
             "call finished",
             extra={"task": item.id, "attempt": dial.number, "outcome": str(result.outcome)},

@@ -53,7 +53,8 @@ def before_attempt(
     """May the task be tried now, and how; or when to look at it again."""
     if all(a.start <= now for a in task.appointments):
         return Close(TaskStatus.EXHAUSTED, "the appointment has already begun")
-    channel = spec.plan.next_channel(attempts, available)
+    given_up = channels_given_up(spec, task, attempts, now)
+    channel = spec.plan.next_channel(attempts, available, given_up)
     if channel is None:
         return Close(TaskStatus.EXHAUSTED, "channel plan used up")
     phone = next_phone(task.phones, attempts)
@@ -83,6 +84,26 @@ def before_attempt(
     return Close(TaskStatus.CANCELLED, f"{refusal.rule}: {refusal.reason}")
 
 
+def on_channel(attempts: Sequence[Attempt], channel: Channel) -> list[Attempt]:
+    """The history the retry rules judge a channel by. A dead number's attempt is left out:
+    it says nothing about the person, and the next number is tried instead."""
+    return [a for a in attempts if a.channel is channel and a.outcome not in DEAD_NUMBER]
+
+
+def channels_given_up(
+    spec: CampaignSpec, task: Task, attempts: Sequence[Attempt], now: datetime
+) -> set[Channel]:
+    """Channels on which the retry policy would try no more: the retry rules (max_attempts,
+    per-outcome limits, the daily cap) apply to each channel of the plan on its own."""
+    tried = {a.channel for a in attempts if a.outcome is not None}
+    return {
+        channel
+        for channel in tried
+        if spec.retry.next_attempt_at(on_channel(attempts, channel), task.timezone, spec.hours, now)
+        is None
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class AfterAttempt:
     status: TaskStatus
@@ -95,13 +116,18 @@ def after_attempt(
     """The task's state once its latest attempt has an outcome."""
     last = max(attempts, key=lambda a: a.number)
     assert last.outcome is not None, "after_attempt needs a finished attempt"
-    if len(attempts) >= spec.retry.max_attempts:
-        return AfterAttempt(TaskStatus.EXHAUSTED, None)
     if last.outcome in DEAD_NUMBER and next_phone(task.phones, attempts) is not None:
         return AfterAttempt(TaskStatus.PENDING, spec.hours.next_open(now, task.timezone))
     if last.outcome.is_final:
         return AfterAttempt(TaskStatus.DONE, None)
-    next_at = spec.retry.next_attempt_at(attempts, task.timezone, spec.hours, now)
+    next_at = spec.retry.next_attempt_at(
+        on_channel(attempts, last.channel), task.timezone, spec.hours, now
+    )
+    if next_at is None:
+        # This channel's retries are spent: the plan's next channel, if any, starts now.
+        given_up = channels_given_up(spec, task, attempts, now)
+        if spec.plan.next_channel(attempts, set(Channel), given_up) is not None:
+            next_at = spec.hours.next_open(now, task.timezone)
     if next_at is None or next_at >= task.first_start.start:
         return AfterAttempt(TaskStatus.EXHAUSTED, None)
     return AfterAttempt(TaskStatus.PENDING, next_at)

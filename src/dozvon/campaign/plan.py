@@ -25,12 +25,17 @@ class ChannelPlan:
     steps: tuple[PlanStep, ...] = (PlanStep(Channel.VOICE, 3),)
 
     def next_channel(
-        self, attempts: Sequence[Attempt], available: Collection[Channel]
+        self,
+        attempts: Sequence[Attempt],
+        available: Collection[Channel],
+        given_up: Collection[Channel] = (),
     ) -> Channel | None:
         """The channel for the next attempt; None when the plan is used up.
 
-        The plan stops at the first step whose channel Dozvon cannot use yet (no SMS gateway
-        configured): skipping it would reorder what the clinic asked for.
+        `given_up`: channels whose retries the retry policy has spent (busy four times, say);
+        the plan moves on from them as from a used-up step. The plan stops at the first step
+        whose channel Dozvon cannot use yet (no SMS gateway configured): skipping it would
+        reorder what the clinic asked for.
         """
         used = {step.channel: 0 for step in self.steps}
         for attempt in attempts:
@@ -38,7 +43,7 @@ class ChannelPlan:
         budget: dict[Channel, int] = {}
         for step in self.steps:
             budget[step.channel] = budget.get(step.channel, 0) + step.attempts
-            if used[step.channel] < budget[step.channel]:
+            if step.channel not in given_up and used[step.channel] < budget[step.channel]:
                 return step.channel if step.channel in available else None
         return None
 

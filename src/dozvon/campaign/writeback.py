@@ -112,18 +112,13 @@ class WriteBack:
         try:
             await self.sink.write(item.record)
         except MisError as exc:
+            if exc.record_only:
+                return await self._record_failed(item, str(exc))
             await self._mis_down(item, exc)
             return "down"
         except Exception as exc:
-            # A record the sink cannot take (a mapping gap, a constraint): retry later on its
-            # own; it holds back only later outcomes of the same appointment.
             log.exception("write-back of one outcome failed", extra={"outbox": item.id})
-            now = self.clock.now()
-            retry_at = now + timedelta(seconds=self.backoff.delay(item.tries + 1))
-            await self._db(
-                self.state.mark_failed, item.id, f"{type(exc).__name__}: {exc}", retry_at
-            )
-            return "failed"
+            return await self._record_failed(item, f"{type(exc).__name__}: {exc}")
         await self._db(self.state.mark_delivered, item.id, self.clock.now())
         self.written += 1
         if self._down_since is not None:
@@ -132,6 +127,13 @@ class WriteBack:
         self._down_tries = 0
         self.resume_at = None
         return "ok"
+
+    async def _record_failed(self, item: OutboxItem, error: str) -> str:
+        """A record the MIS or the sink cannot take (a mapping gap, a constraint, a 4xx): retry
+        it later on its own; it holds back only later outcomes of the same appointment."""
+        retry_at = self.clock.now() + timedelta(seconds=self.backoff.delay(item.tries + 1))
+        await self._db(self.state.mark_failed, item.id, error, retry_at)
+        return "failed"
 
     async def _mis_down(self, item: OutboxItem, exc: MisError) -> None:
         now = self.clock.now()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -16,6 +17,7 @@ from dozvon.channels.voice.trunk import VoiceStack, start_stack, ua_config
 from dozvon.config import ConfigError, load_settings
 from dozvon.config.speech import SpeechSettings
 from dozvon.core.outcome import Outcome
+from dozvon.media.engine import MediaError
 from dozvon.media.player import PromptError, load_wav
 from dozvon.sip.call import Call
 from dozvon.sip.ua import UaConfig
@@ -24,6 +26,7 @@ from dozvon.speech.tts.registry import create_engine
 from dozvon.speech.voice import Voice
 
 DIRECT_RTP_PORTS = (20000, 30000)
+T = TypeVar("T")
 
 
 @dataclass
@@ -166,6 +169,15 @@ async def _listen(config: UaConfig, rtp_ports: tuple[int, int], prompt: bytes, c
         await stack.stop()
 
 
+def run_or_explain(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run the stack; a socket, media or registration failure becomes one readable line."""
+    try:
+        return asyncio.run(coroutine)
+    except (OSError, MediaError) as exc:
+        typer.echo(f"ошибка / error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
 def register(app: typer.Typer) -> None:
     @app.command("call")
     def call_command(
@@ -200,7 +212,7 @@ def register(app: typer.Typer) -> None:
         logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
         cli = load_config(config, target)
         prompt = prompt_pcm(play, say, cli.speech)
-        report = asyncio.run(
+        report = run_or_explain(
             _call(
                 target, cli.ua, cli.rtp_ports, prompt, collect, ring_timeout, digit_timeout,
                 caller_id,
@@ -237,4 +249,4 @@ def register(app: typer.Typer) -> None:
                               SpeechSettings())  # fmt: skip
         else:
             cli = load_config(config, "sip:")
-        asyncio.run(_listen(cli.ua, cli.rtp_ports, prompt_pcm(play, None, cli.speech), calls))
+        run_or_explain(_listen(cli.ua, cli.rtp_ports, prompt_pcm(play, None, cli.speech), calls))

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import csv
 import dataclasses
-import io
 import json
 from datetime import date, datetime
 from pathlib import Path
@@ -19,26 +17,11 @@ from rich.table import Table
 from dozvon.campaign.queries import day_facts, not_in_mis
 from dozvon.campaign.reconcile import Reconciliation, reconcile
 from dozvon.campaign.report import CampaignReport, build_report
+from dozvon.campaign.report_files import FUNNEL, as_csv, as_xlsx, rows
 from dozvon.campaign.sync import day_window
 from dozvon.config import load_settings
 from dozvon.mis.config import load, open_connector
 from dozvon.store import Store, upgrade
-
-FUNNEL = [
-    ("attempt", "Попытка / attempt"),
-    ("dialed", "Набрано / dialed"),
-    ("answered", "Ответили / answered"),
-    ("human", "Человек / human"),
-    ("identity_confirmed", "Личность / identity"),
-    ("confirmed", "Подтвердили / confirmed"),
-    ("declined", "Отказ / declined"),
-    ("rescheduled", "Перенос / rescheduled"),
-    ("written_back", "В МИС / written back"),
-]
-
-
-def rows(report: CampaignReport) -> list[list[object]]:
-    return [[getattr(row, key) for key, _ in FUNNEL] for row in report.funnel]
 
 
 def as_table(report: CampaignReport, console: Console) -> None:
@@ -59,33 +42,6 @@ def as_table(report: CampaignReport, console: Console) -> None:
     console.print(f"Не дошло до МИС / not in the MIS: {len(report.not_in_mis)}")
     for item in report.not_in_mis[:20]:
         console.print(f"  {item.appointment_id}#{item.attempt} {item.outcome}: {item.last_error}")
-
-
-def as_csv(report: CampaignReport) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([key for key, _ in FUNNEL])
-    writer.writerows(rows(report))
-    return buffer.getvalue()
-
-
-def as_xlsx(report: CampaignReport, path: Path) -> None:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    funnel = book.active
-    assert funnel is not None
-    funnel.title = "Воронка"
-    funnel.append([title for _, title in FUNNEL])
-    for row in rows(report):
-        funnel.append(row)
-    missing = book.create_sheet("Не в МИС")
-    missing.append(["appointment_id", "attempt", "outcome", "tries", "last_error"])
-    for item in report.not_in_mis:
-        missing.append(
-            [item.appointment_id, item.attempt, item.outcome, item.tries, item.last_error]
-        )
-    book.save(path)
 
 
 def register(app: typer.Typer) -> None:

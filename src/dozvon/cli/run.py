@@ -21,14 +21,12 @@ from dozvon.campaign.clock import SystemClock
 from dozvon.campaign.dispatcher import CallEvent
 from dozvon.campaign.schedule import CronSchedule
 from dozvon.campaign.service import CampaignRunner, dispatch_settings, spec_from_settings
-from dozvon.channels.voice.channel import VoiceChannel
-from dozvon.channels.voice.trunk import start_stack, ua_config
+from dozvon.channels.setup import open_text_channels
+from dozvon.channels.voice.setup import open_voice_channel
 from dozvon.config import Settings, load_settings
 from dozvon.core.outcome import Channel
-from dozvon.dialog.context import Clinic
 from dozvon.dialog.library import find
 from dozvon.mis.config import load, open_connector
-from dozvon.speech.tts.registry import create_engine
 from dozvon.store import Store, upgrade
 
 
@@ -79,19 +77,12 @@ class Progress:
 async def serve(settings: Settings, grace: float) -> None:
     if settings.trunk is None or settings.mis is None:
         raise typer.BadParameter("нужны разделы trunk и mis / the config needs trunk and mis")
-    trunk = settings.trunk
     store = Store(settings.database.url)
     upgrade(store.engine)
     connector = open_connector(load(settings.mis))
-    stack = await start_stack(ua_config(trunk), (trunk.rtp_ports.start, trunk.rtp_ports.end))
-    tts = create_engine(settings.speech.engine, settings.speech.voice)
-    voice = VoiceChannel(
-        stack.ua,
-        tts,
-        Clinic(settings.clinic.name),
-        caller_id=trunk.caller_id or None,
-        ring_timeout=trunk.ring_timeout.total_seconds(),
-    )
+    stack, voice = await open_voice_channel(settings)
+    text = open_text_channels(settings)
+    text.start()
     specs = {c.name: spec_from_settings(c, find(c.scenario)) for c in settings.campaigns}
     progress = Progress()
     clock = SystemClock()
@@ -100,7 +91,7 @@ async def serve(settings: Settings, grace: float) -> None:
         connector,
         connector,
         specs,
-        {Channel.VOICE: voice},
+        {Channel.VOICE: voice, **text.channels},
         clock=clock,
         dispatch=dispatch_settings(settings, grace),
         clinic_timezone=settings.clinic.timezone,
@@ -134,6 +125,7 @@ async def serve(settings: Settings, grace: float) -> None:
                 await asyncio.wait({service}, timeout=1.0)
         await service
     finally:
+        await text.aclose()
         await stack.stop()
         await connector.aclose()
         store.dispose()

@@ -7,13 +7,13 @@ from typing import Annotated
 
 import typer
 
-from dozvon.speech.lexicon import Lexicon, LexiconError
+from dozvon.speech.lexicon import SECTIONS, Lexicon, LexiconError, read_lexicon
+from dozvon.speech.say.specialties import SpecialtyError, clinic_table, default_table
 from dozvon.speech.text import spoken_text
 from dozvon.speech.tts.audio import write_wav
 from dozvon.speech.tts.base import SynthesisError
-from dozvon.speech.tts.cache import AudioCache
-from dozvon.speech.tts.prompts import PromptError, PromptLibrary
-from dozvon.speech.tts.registry import DEFAULT_ENGINE, create_engine
+from dozvon.speech.tts.prompts import PromptError
+from dozvon.speech.tts.registry import DEFAULT_ENGINE
 from dozvon.speech.voice import Voice
 
 
@@ -53,14 +53,27 @@ def register(app: typer.Typer) -> None:
             if text_only or out is None:
                 typer.echo(spoken_text(text, loaded))
                 return
-            speaker = Voice(
-                create_engine(engine, voice),
-                loaded,
-                AudioCache(cache) if cache else None,
-                PromptLibrary(prompts) if prompts else None,
+            speaker = Voice.create(
+                engine, voice, cache_dir=cache, lexicon_file=lexicon, prompts_dir=prompts
             )
             write_wav(out, speaker.say(text))
         except (LexiconError, PromptError, SynthesisError, ValueError) as exc:
             typer.echo(f"Ошибка / error: {exc}", err=True)
             raise typer.Exit(1) from None
         typer.echo(f"{out}")
+
+    @app.command("lexicon")
+    def check_lexicon(
+        path: Annotated[Path, typer.Argument(help="Лексикон клиники / clinic lexicon YAML")],
+    ) -> None:
+        """Проверить лексикон клиники / validate a clinic lexicon (with its specialties)."""
+        try:
+            lexicon = Lexicon.load(path)
+            own = read_lexicon(path)
+            specialties = clinic_table(path)
+        except (LexiconError, SpecialtyError) as exc:
+            typer.echo(f"Ошибка / error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        counts = ", ".join(f"{name}: {len(own.get(name, {}))}" for name in SECTIONS)
+        added = len(specialties) - len(default_table())
+        typer.echo(f"{path}: OK ({counts}, specialties: +{added}); version {lexicon.version}")

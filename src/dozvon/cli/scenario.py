@@ -1,4 +1,4 @@
-"""`dozvon simulate`, `dozvon scenario list`, `dozvon scenario check`: scenarios without a phone line."""
+"""`dozvon simulate`, `dozvon scenario list|check`: scenarios without a phone line."""
 
 from __future__ import annotations
 
@@ -70,7 +70,9 @@ def simulate(
             "--keys", help="клавиши по порядку, _ — тишина, h — положить трубку / scripted keys"
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="итог в JSON / print the outcome as JSON")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="итог в JSON / print the outcome as JSON")
+    ] = False,
     machine: Annotated[
         bool, typer.Option("--machine", help="ответил автоответчик / an answering machine answers")
     ] = False,
@@ -83,6 +85,7 @@ def simulate(
         answering_machine=machine,
         channel=channel,
         write=(lambda _line: None) if as_json else typer.echo,
+        read=_ask_on_stderr if as_json else input,
     )
     try:
         if data is not None:
@@ -101,6 +104,12 @@ def simulate(
         typer.echo(json.dumps(call_json(result), ensure_ascii=False, indent=2))
     else:
         typer.echo(f"Итог: {result.outcome.value}; клавиши: {result.evidence.digits or '—'}")
+
+
+def _ask_on_stderr(prompt: str) -> str:
+    """With --json, stdout carries only the JSON; the keyboard prompt goes to stderr."""
+    typer.echo(prompt, err=True, nl=False)
+    return input()
 
 
 def register(app: typer.Typer) -> None:

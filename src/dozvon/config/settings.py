@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, model_validator
 
 from dozvon.config.campaign import CampaignSettings
+from dozvon.config.channels import TextChannelsSettings
 from dozvon.config.clinic import ClinicSettings
 from dozvon.config.database import DatabaseSettings
 from dozvon.config.speech import SpeechSettings
@@ -26,6 +27,7 @@ class Settings(BaseModel):
     speech: SpeechSettings = SpeechSettings()
     campaigns: list[CampaignSettings] = []
     web: WebSettings = WebSettings()
+    text_channels: TextChannelsSettings = TextChannelsSettings()
     mis: dict[str, Any] | None = None  # raw here: dozvon.mis validates it with its own models
 
     @model_validator(mode="after")

@@ -24,6 +24,9 @@ class WebSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     users: list[WebUser] = []
+    session_secret: SecretStr | None = None
+    """Signs the login cookie: as ${ENV} or ${secret:NAME}; the web server refuses to start
+    without it, since a guessable key lets anyone forge a session."""
 
     @model_validator(mode="after")
     def _unique_names(self) -> WebSettings:

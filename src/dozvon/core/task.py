@@ -55,6 +55,7 @@ def bundle_tasks(
     """Group booked appointments by first phone and local day: one call covers them all."""
     groups: dict[str, list[Appointment]] = {}
     zones: dict[str, str] = {}
+    days: dict[str, date] = {}
     for appointment in appointments:
         if appointment.status is AppointmentStatus.CANCELLED or not appointment.patient.phones:
             continue
@@ -63,6 +64,7 @@ def bundle_tasks(
         key = task_key(appointment.patient.phones[0], day)
         groups.setdefault(key, []).append(appointment)
         zones.setdefault(key, zone)
+        days[key] = day
     tasks = []
     for key, members in groups.items():
         members.sort(key=lambda a: (a.start, a.external_id))
@@ -73,7 +75,7 @@ def bundle_tasks(
             Task(
                 key=key,
                 phones=tuple(phones),
-                day=members[0].start.astimezone(ZoneInfo(zones[key])).date(),
+                day=days[key],
                 timezone=zones[key],
                 appointments=tuple(members),
             )

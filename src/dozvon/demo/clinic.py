@@ -75,7 +75,7 @@ def build_demo_clinic(
     folder.mkdir(parents=True, exist_ok=True)
     mis_path = folder / "mis.sqlite"
     mis_path.unlink(missing_ok=True)
-    roles = [behaviour for behaviour, weight in MIX for _ in range(weight)]
+    roles = _interleaved_roles()
     behaviours: dict[str, dict[str, str]] = {}
     with sqlite3.connect(mis_path) as db:
         db.executescript(SCHEMA)
@@ -111,6 +111,18 @@ def build_demo_clinic(
     behaviours_path = folder / "patients.json"
     behaviours_path.write_text(json.dumps(behaviours, ensure_ascii=False, indent=1), "utf-8")
     return DemoClinic(mis_path, behaviours_path, day, patients + 2, visits)
+
+
+def _interleaved_roles() -> list[Behaviour]:
+    """Every behaviour early in the list, so even a small demo shows each of them."""
+    left = dict(MIX)
+    roles: list[Behaviour] = []
+    while any(left.values()):
+        for behaviour, _ in MIX:
+            if left[behaviour]:
+                roles.append(behaviour)
+                left[behaviour] -= 1
+    return roles
 
 
 def _add_special_cases(

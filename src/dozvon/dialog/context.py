@@ -1,4 +1,4 @@
-"""What a scenario may know about the call: built into plain values so templates reach nothing else."""
+"""What a scenario may know about a call, as plain values so templates reach nothing else."""
 
 from __future__ import annotations
 
@@ -72,7 +72,11 @@ def template_context(
     patient = data.the_patient
     branch = data.the_branch
     return {
-        "clinic": {"name": data.clinic.name, "phone": data.clinic.phone, "website": data.clinic.website},
+        "clinic": {
+            "name": data.clinic.name,
+            "phone": data.clinic.phone,
+            "website": data.clinic.website,
+        },
         "patient": _patient(patient) if patient else {},
         "branch": _branch(branch) if branch else {},
         "appointments": appointments,

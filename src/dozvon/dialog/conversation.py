@@ -17,7 +17,7 @@ from dozvon.core.outcome import Channel
 END_KEY = "#"
 
 
-class CallerHungUp(Exception):  # noqa: N818 - an event on the line, not a programming error
+class CallerHungUp(Exception):
     """Raised by any `Conversation` method when the other side has left."""
 
 

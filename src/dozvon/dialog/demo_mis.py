@@ -20,8 +20,18 @@ SLOTS = [
     {"id": "S-3", "start": "2026-12-01T11:15:00+03:00", "doctor": "Сидоров Алексей Иванович"},
 ]
 LAB_ORDERS = {
-    "+79161234567": {"found": True, "code": "123456", "status": "ready", "ready_date": "2026-11-26"},
-    "+79167654321": {"found": True, "code": "654321", "status": "in_progress", "ready_date": "2026-11-28"},
+    "+79161234567": {
+        "found": True,
+        "code": "123456",
+        "status": "ready",
+        "ready_date": "2026-11-26",
+    },
+    "+79167654321": {
+        "found": True,
+        "code": "654321",
+        "status": "in_progress",
+        "ready_date": "2026-11-28",
+    },
 }
 
 
@@ -65,7 +75,7 @@ class DemoMisHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
+    def log_message(self, format: str, *args: Any) -> None:
         """Silent: the simulator's output is the dialog, not an access log."""
 
 
@@ -81,7 +91,9 @@ class DemoMis:
 
     def __init__(self, handler: type[BaseHTTPRequestHandler] = DemoMisHandler) -> None:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:

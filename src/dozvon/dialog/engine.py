@@ -6,6 +6,7 @@ accepted right after a valid answer, so silence or a scenario bug never reads as
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -14,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from dozvon.core.outcome import Evidence, HangupBy, Outcome
+from dozvon.core.outcome import Channel, Evidence, HangupBy, Outcome
 from dozvon.core.rules.consent import may_use_channel
 from dozvon.dialog import schema
 from dozvon.dialog.context import DialogData, require, template_context
@@ -28,13 +29,19 @@ from dozvon.dialog.conversation import (
     KeyChoice,
     Prompt,
 )
-from dozvon.dialog.errors import NotAllowed, ScenarioError, TemplateFailure
-from dozvon.dialog.loader import Scenario
+from dozvon.dialog.errors import (
+    DataError,
+    NotAllowed,
+    ScenarioError,
+    ScenarioErrors,
+    TemplateFailure,
+)
+from dozvon.dialog.library import resolver_near
+from dozvon.dialog.loader import Resolver, Scenario
 from dozvon.dialog.templates import Template
 
 log = logging.getLogger(__name__)
 
-Resolver = Callable[[str], Scenario]
 MAX_RESPONSE_BYTES = 256 * 1024
 _END = -1
 
@@ -67,18 +74,32 @@ async def run_scenario(
     resolve: Resolver | None = None,
     http: httpx.AsyncClient | None = None,
 ) -> DialogResult:
-    """Raises `NotAllowed` or `DataError` before saying a word when the call must not happen."""
+    """Raises `NotAllowed` or `DataError` before saying a word when the call must not happen.
+
+    `continue_with` finds other scenarios with `resolve`, by default beside the scenario's file
+    and among the built-ins."""
+    context = check_before_call(scenario, data, conversation.channel)
+    run = _Run(scenario, conversation, context, resolve or resolver_near(scenario), http)
+    try:
+        return await run.run()
+    finally:
+        if http is None and run.http is not None:
+            await run.http.aclose()
+
+
+def check_before_call(scenario: Scenario, data: DialogData, channel: Channel) -> dict[str, Any]:
+    """Everything that can refuse a dialog without a line: call it before dialling, so a refused
+    task never rings a phone. Raises `NotAllowed` (consent, 38-FZ) or `DataError` (a required
+    field missing, a text the data cannot fill). Returns the template context."""
     patient = data.the_patient
     if patient is not None:
-        refusal = may_use_channel(scenario.header.purpose, conversation.channel, patient)
+        refusal = may_use_channel(scenario.header.purpose, channel, patient)
         if refusal:
             raise NotAllowed(f"сценарий «{scenario.name}» не разрешён: {refusal}")
-    context = template_context(data, conversation.channel.value, scenario.header.options)
+    context = template_context(data, channel.value, scenario.header.options)
     require(context, scenario.header.requires)
-    if http is not None:
-        return await _Run(scenario, conversation, context, resolve, http).run()
-    async with httpx.AsyncClient(follow_redirects=False) as client:
-        return await _Run(scenario, conversation, context, resolve, client).run()
+    _try_texts(scenario, context)
+    return context
 
 
 class _Run:
@@ -88,7 +109,7 @@ class _Run:
         conversation: Conversation,
         context: dict[str, Any],
         resolve: Resolver | None,
-        http: httpx.AsyncClient,
+        http: httpx.AsyncClient | None,
     ) -> None:
         self.scenario = scenario
         self.line = conversation
@@ -114,7 +135,7 @@ class _Run:
             self.outcome = self.outcome or Outcome.HUNG_UP
         except TemplateFailure as exc:
             self._fail(f"шаблон: {exc}")
-        except ScenarioError as exc:
+        except (ScenarioError, ScenarioErrors) as exc:
             self._fail(str(exc))
         else:
             if transferred:
@@ -125,13 +146,13 @@ class _Run:
             await self._hangup()
         outcome = self.outcome or Outcome.UNCERTAIN
         self._event("outcome", outcome.value)
-        return DialogResult(outcome, self._evidence(hangup_by), tuple(self.events), dict(self.answers))
+        return DialogResult(
+            outcome, self._evidence(hangup_by), tuple(self.events), dict(self.answers)
+        )
 
     async def _hangup(self) -> None:
-        try:
+        with contextlib.suppress(CallerHungUp):
             await self.line.hangup()
-        except CallerHungUp:
-            pass
         self._event("hangup", "робот завершил разговор")
 
     async def _steps(self) -> bool:
@@ -139,11 +160,7 @@ class _Run:
         pc = 0
         budget = self.scenario.header.max_steps
         while 0 <= pc < len(self.scenario.steps):
-            machine = self.scenario.header.on_answering_machine
-            if machine and not self.machine_handled and self.line.answering_machine_detected:
-                self.machine_handled = True
-                self._event("machine", "автоответчик")
-                pc = self.scenario.labels[machine]
+            pc = self._machine_jump(pc)
             if budget == 0:
                 self._fail(f"превышен лимит шагов ({self.scenario.header.max_steps}): цикл?")
                 return False
@@ -183,6 +200,15 @@ class _Run:
                 return self._continue_with(spec)
         return following
 
+    def _machine_jump(self, otherwise: int) -> int:
+        """Detection may finish a few seconds into the call: switch to the machine's branch once."""
+        machine = self.scenario.header.on_answering_machine
+        if machine is None or self.machine_handled or not self.line.answering_machine_detected:
+            return otherwise
+        self.machine_handled = True
+        self._event("machine", "автоответчик")
+        return self.scenario.labels[machine]
+
     def _jump(self, label: str | None, otherwise: int) -> int:
         if label is None:
             return otherwise
@@ -208,8 +234,15 @@ class _Run:
             if answer.status is AnswerStatus.OK:
                 break
             self._event(answer.status.value, "тишина" if not answer.keys else answer.value)
+            machine = self._machine_jump(_END)
+            if machine != _END:
+                return machine
             if attempt < spec.repeats:
-                retry = spec.silence_text if answer.status is AnswerStatus.TIMEOUT else spec.invalid_text
+                retry = (
+                    spec.silence_text
+                    if answer.status is AnswerStatus.TIMEOUT
+                    else spec.invalid_text
+                )
                 await self._say(retry)
         self.last_answer_ok = answer.status is AnswerStatus.OK
         if self.last_answer_ok:
@@ -259,9 +292,15 @@ class _Run:
     async def _call_api(self, spec: schema.CallApiSpec) -> bool:
         url = self._text(spec.url)
         headers = {name: self._text(value) for name, value in spec.headers.items()}
+        shown = f"{spec.method} {httpx.URL(url).copy_with(query=None)}"
+        unsendable = [name for name, value in headers.items() if not value.isascii()]
+        if unsendable:
+            return self._api_failed(spec, shown, f"заголовок {unsendable[0]}: только ASCII")
         body = self._text(spec.body).encode() if spec.body is not None else None
         payload = _render_json(spec.json_body, self._text) if spec.json_body is not None else None
-        shown = f"{spec.method} {httpx.URL(url).copy_with(query=None)}"
+        if self.http is None:
+            # Made on first use: creating a client (its TLS context) costs more than a dialog.
+            self.http = httpx.AsyncClient(follow_redirects=False)
         try:
             response = await self.http.request(
                 spec.method, url, headers=headers, content=body, json=payload, timeout=spec.timeout
@@ -271,14 +310,17 @@ class _Run:
             response.raise_for_status()
             self.api[spec.save_as] = _parse_body(response)
         except (httpx.HTTPError, ValueError) as exc:
-            reason = type(exc).__name__ if not str(exc) else str(exc).splitlines()[0]
-            self._event("api", f"{shown} → ошибка: {reason}")
-            self.notes[f"api.{spec.save_as}"] = "error"
-            log.warning("call_api %s failed: %s", shown, reason)
-            return False
+            reason = str(exc).splitlines()[0] if str(exc) else ""
+            return self._api_failed(spec, shown, f"{type(exc).__name__} {reason}".strip())
         self._event("api", f"{shown} → {response.status_code}")
         self.notes[f"api.{spec.save_as}"] = str(response.status_code)
         return True
+
+    def _api_failed(self, spec: schema.CallApiSpec, shown: str, reason: str) -> bool:
+        self._event("api", f"{shown} → ошибка: {reason}")
+        self.notes[f"api.{spec.save_as}"] = "error"
+        log.warning("call_api %s failed: %s", shown, reason)
+        return False
 
     async def _leave_message(self, spec: schema.PromptSpec) -> None:
         prompt = self._prompt(spec)
@@ -344,10 +386,22 @@ class _Run:
         )
 
 
+def _try_texts(scenario: Scenario, context: dict[str, Any]) -> None:
+    """Render every text that depends only on the data, so bad data stops the call before it
+    starts, not after «Вы записаны к…» (an unknown specialty, a missing doctor's name)."""
+    trial = {**context, "answers": {}, "api": {}}
+    for number, source in scenario.data_only:
+        try:
+            scenario.texts[source].render(trial)
+        except TemplateFailure as exc:
+            raise DataError(f"{scenario.file}: шаг {number}: данные не подходят: {exc}") from None
+
+
 def _expect(spec: schema.AskSpec) -> Expect:
     if spec.keys is not None:
         return KeyChoice(frozenset(spec.keys))
-    digits = spec.digits or schema.DigitsSpec()
+    digits = spec.digits
+    assert digits is not None, "AskSpec validates that keys or digits is given"
     return DigitEntry(digits.min_length, digits.max_length, digits.min_value, digits.max_value)
 
 

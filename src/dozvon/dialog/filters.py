@@ -13,12 +13,14 @@ def given_name(full_name: str, case: str = "nomn") -> str:
     """«Иванова Мария Петровна» → «Мария Петровна»: how one politely addresses a Russian patient.
 
     Falls back to the whole name when the MIS gives no first name (a lone surname)."""
-    polite = [part.text for part in split_name(full_name) if part.role in (Role.FIRST, Role.PATRONYMIC)]
+    polite = [
+        part.text for part in split_name(full_name) if part.role in (Role.FIRST, Role.PATRONYMIC)
+    ]
     return name_ru(" ".join(polite) if polite else full_name, case)
 
 
 def as_datetime(value: str | datetime) -> datetime:
-    """ISO text from an MIS API («2026-11-28T09:00:00+03:00») → a datetime the speech filters read."""
+    """ISO text from an MIS API («2026-11-28T09:00:00+03:00») → what the speech filters read."""
     if isinstance(value, datetime):
         return value
     try:

@@ -6,17 +6,15 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from dozvon.dialog.engine import Resolver
 from dozvon.dialog.errors import ScenarioError, ScenarioErrors
-from dozvon.dialog.loader import Scenario, load_file, load_text
+from dozvon.dialog.loader import Resolver, Scenario, load_file
 from dozvon.dialog.schema import ContinueWith
 
 _PACKAGE = "dozvon.dialog.scenarios"
 
 
 def builtin_names() -> list[str]:
-    files = resources.files(_PACKAGE).iterdir()
-    return sorted(f.name.removesuffix(".yaml") for f in files if f.name.endswith(".yaml"))
+    return sorted(path.stem for path in builtin_dir().glob("*.yaml"))
 
 
 @cache
@@ -25,9 +23,12 @@ def builtin(name: str) -> Scenario:
         known = ", ".join(builtin_names())
         error = ScenarioError(name, None, f"нет встроенного сценария «{name}»; есть: {known}")
         raise ScenarioErrors([error])
-    resource = resources.files(_PACKAGE) / f"{name}.yaml"
-    base = Path(str(resource)).parent
-    return load_text(resource.read_text(encoding="utf-8"), f"{name}.yaml", base_dir=base)
+    return load_file(builtin_dir() / f"{name}.yaml")
+
+
+def builtin_dir() -> Path:
+    """Installed as a regular package directory, so prompt files beside a scenario resolve."""
+    return Path(str(resources.files(_PACKAGE)))
 
 
 def find(name_or_path: str) -> Scenario:
@@ -42,8 +43,9 @@ def resolver_near(scenario: Scenario) -> Resolver:
     """`continue_with` looks beside the scenario's own file first, then among the built-ins."""
 
     def resolve(name: str) -> Scenario:
-        if scenario.base_dir is not None:
-            sibling = scenario.base_dir / f"{name}.yaml"
+        base = scenario.base_dir
+        if base is not None and base.resolve() != builtin_dir().resolve():
+            sibling = base / f"{name}.yaml"
             if sibling.is_file():
                 return load_file(sibling)
         return builtin(name)
@@ -62,9 +64,12 @@ def check_links(scenario: Scenario, resolve: Resolver) -> list[ScenarioError]:
         try:
             other = resolve(target.scenario)
         except ScenarioErrors as exc:
-            errors.append(ScenarioError(scenario.file, None, str(exc.errors[0].message), where))
+            line = scenario.step_lines[index - 1]
+            errors.append(ScenarioError(scenario.file, line, exc.errors[0].message, where))
             continue
         if target.label and target.label not in other.labels:
             message = f"в сценарии «{target.scenario}» нет метки «{target.label}»"
-            errors.append(ScenarioError(scenario.file, None, message, where))
+            errors.append(
+                ScenarioError(scenario.file, scenario.step_lines[index - 1], message, where)
+            )
     return errors

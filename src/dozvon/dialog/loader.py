@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from dozvon.dialog.templates import (
     check_text,
     compile_condition,
     compile_text,
+    uses_dialog,
 )
 from dozvon.dialog.yamlsource import DataPath, LocatedData, load_yaml
 
@@ -34,17 +35,26 @@ class Scenario:
     base_dir: Path | None
     texts: dict[str, Template] = field(repr=False)
     conditions: dict[str, Template] = field(repr=False)
+    step_lines: tuple[int | None, ...] = field(default=(), repr=False)
+    data_only: tuple[tuple[int, str], ...] = field(default=(), repr=False)
+    """(step number, text) of the texts that need no answers: tried on the data before a call."""
 
     @property
     def name(self) -> str:
         return self.header.name
 
 
+Resolver = Callable[[str], Scenario]
+"""Finds a scenario by name, for `continue_with`."""
+
+
 def load_file(path: Path) -> Scenario:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise ScenarioErrors([ScenarioError(str(path), None, "файл не в кодировке UTF-8")]) from None
+        raise ScenarioErrors(
+            [ScenarioError(str(path), None, "файл не в кодировке UTF-8")]
+        ) from None
     return load_text(text, str(path), base_dir=path.parent)
 
 
@@ -69,7 +79,7 @@ class _Checker:
             self._error((), "ожидался сценарий: словарь с полями name, title, steps")
             raise ScenarioErrors(self.errors)
         header = self._validate(schema.Header, data, ())
-        raw_steps = data.get("steps") if isinstance(data.get("steps"), list) else []
+        raw_steps: list[Any] = data["steps"] if isinstance(data.get("steps"), list) else []
         steps = [self._step(raw, index) for index, raw in enumerate(raw_steps)]
         if header is None or None in steps:
             raise ScenarioErrors(self.errors)
@@ -79,13 +89,24 @@ class _Checker:
         names = _saved_names(checked)
         texts: dict[str, Template] = {}
         conditions: dict[str, Template] = {}
+        data_only: list[tuple[int, str]] = []
         for index, step in enumerate(checked):
             self._check_targets(step, index, labels)
-            self._check_templates(step, index, names, texts, conditions)
+            for source in self._check_templates(step, index, names, texts, conditions):
+                if not uses_dialog(source):
+                    data_only.append((index + 1, source))
         if self.errors:
             raise ScenarioErrors(self.errors)
         return Scenario(
-            header, checked, labels, self.located.file, self.base_dir, texts, conditions
+            header,
+            checked,
+            labels,
+            self.located.file,
+            self.base_dir,
+            texts,
+            conditions,
+            tuple(self.located.line_of(("steps", index)) for index in range(len(checked))),
+            tuple(data_only),
         )
 
     def _step(self, raw: Any, index: int) -> schema.Step | None:
@@ -99,9 +120,11 @@ class _Checker:
         if len(kinds) != 1:
             unknown = [key for key in raw if key not in schema.STEP_KINDS and key != "label"]
             found = f"; найдено: {', '.join(kinds or unknown) or 'ничего'}"
-            self._error(path, f"шаг должен содержать ровно один из ключей: {_kinds()}{found}", index)
+            self._error(
+                path, f"шаг должен содержать ровно один из ключей: {_kinds()}{found}", index
+            )
             return None
-        step: schema.Step | None = self._validate(schema.STEP_KINDS[kinds[0]], raw, path, index)  # type: ignore[assignment]
+        step: schema.Step | None = self._validate(schema.STEP_KINDS[kinds[0]], raw, path, index)
         return step
 
     def _validate(
@@ -130,9 +153,7 @@ class _Checker:
 
     def _check_header(self, header: schema.Header, labels: dict[str, int]) -> None:
         if header.on_answering_machine and header.on_answering_machine not in labels:
-            self._error(
-                ("on_answering_machine",), _no_label(header.on_answering_machine, labels)
-            )
+            self._error(("on_answering_machine",), _no_label(header.on_answering_machine, labels))
         for position, required in enumerate(header.requires):
             if required.split(".")[0] not in _REQUIRABLE:
                 self._error(
@@ -152,7 +173,9 @@ class _Checker:
         names: Names,
         texts: dict[str, Template],
         conditions: dict[str, Template],
-    ) -> None:
+    ) -> list[str]:
+        """Checks and compiles the step's templates; returns the texts among them."""
+        compiled: list[str] = []
         for path, source, kind in _template_sources(step):
             where = ("steps", index, *path)
             if kind == "file":
@@ -171,10 +194,14 @@ class _Checker:
                 conditions[source] = compile_condition(source)
             else:
                 texts[source] = compile_text(source)
+                compiled.append(source)
+        return compiled
 
     def _check_file(self, name: str, where: DataPath, index: int) -> None:
         if self.base_dir is None:
-            self._error(where, "запись из файла: сценарий без каталога, путь не к чему отнести", index)
+            self._error(
+                where, "запись из файла: сценарий без каталога, путь не к чему отнести", index
+            )
             return
         path = (self.base_dir / name).resolve()
         if not path.is_relative_to(self.base_dir.resolve()):
@@ -190,7 +217,9 @@ class _Checker:
             if isinstance(raw, dict):
                 kind = next((key for key in raw if key in schema.STEP_KINDS), None)
                 label = raw.get("label")
-                details = ", ".join(str(part) for part in (kind, label and f"метка {label}") if part)
+                details = ", ".join(
+                    str(part) for part in (kind, label and f"метка {label}") if part
+                )
                 step += f" ({details})" if details else ""
         error = ScenarioError(self.located.file, self.located.line_of(path), message, step)
         self.errors.append(error)
@@ -293,7 +322,7 @@ _MESSAGES = {
     "string_type": "ожидался текст",
     "string_too_short": "текст пуст",
     "string_too_long": "текст слишком длинный",
-    "string_pattern_mismatch": "ожидалось имя из латинских строчных букв, цифр и _ (например confirm_visit)",
+    "string_pattern_mismatch": "ожидалось имя из латинских строчных букв, цифр и _: confirm_visit",
     "int_type": "ожидалось целое число",
     "int_parsing": "ожидалось целое число",
     "int_from_float": "ожидалось целое число",
@@ -319,6 +348,8 @@ def _message(error: Any) -> str:
         sign = {"greater_than": ">", "greater_than_equal": "≥", "less_than": "<"}.get(kind, "≤")
         bound = next(iter(ctx.values()), "")
         return f"ожидалось число {sign} {bound}"
+    if kind == "string_type" and isinstance(error.get("input"), bool):
+        return "ожидался текст; yes, no, on, off в YAML значат true/false — возьмите в кавычки"
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
     return _MESSAGES.get(kind, str(error["msg"]))

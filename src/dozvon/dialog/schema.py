@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from dozvon.core.outcome import Outcome
 from dozvon.core.rules.consent import Purpose
@@ -188,7 +195,16 @@ class ContinueWith(_Step):
 
 
 Step = (
-    Say | Ask | Branch | SetOutcome | Transfer | Record | CallApi | LeaveMessage | Goto | Hangup
+    Say
+    | Ask
+    | Branch
+    | SetOutcome
+    | Transfer
+    | Record
+    | CallApi
+    | LeaveMessage
+    | Goto
+    | Hangup
     | ContinueWith
 )
 STEP_KINDS: dict[str, type[_Step]] = {

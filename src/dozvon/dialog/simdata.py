@@ -26,7 +26,9 @@ DEMO: dict[str, Any] = {
         }
     ],
     "timezone": "Europe/Moscow",
-    "options": {"message": "Напоминаем: тридцать первого декабря клиника работает до трёх часов дня."},
+    "options": {
+        "message": "Напоминаем: тридцать первого декабря клиника работает до трёх часов дня."
+    },
 }
 """What `dozvon simulate confirm` talks about when no data is given."""
 
@@ -91,7 +93,9 @@ def set_var(data: dict[str, Any], assignment: str) -> None:
     """Apply ``path.to.field=value``; the value is read as JSON when it parses, else as text."""
     path, sep, raw = assignment.partition("=")
     if not sep or not path:
-        raise DataError(f"--var {assignment!r}: ожидалось ключ=значение, например patient.name=Иван")
+        raise DataError(
+            f"--var {assignment!r}: ожидалось ключ=значение, например patient.name=Иван"
+        )
     try:
         value: Any = json.loads(raw)
     except ValueError:
@@ -125,9 +129,7 @@ def dialog_data(raw: Any, source: str) -> DialogData:
         raise DataError(f"{source}: {problems}") from None
     patient = _patient(data.patient) if data.patient else None
     branch = _branch(data.branch) if data.branch else None
-    appointments = tuple(
-        _appointment(item, patient, branch, source) for item in data.appointments
-    )
+    appointments = tuple(_appointment(item, patient, branch, source) for item in data.appointments)
     return DialogData(
         clinic=Clinic(data.clinic.name, data.clinic.phone, data.clinic.website),
         appointments=appointments,

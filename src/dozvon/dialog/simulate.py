@@ -1,4 +1,4 @@
-"""One simulated dialog, as `dozvon simulate` runs it: demo data, keys from a script or the keyboard."""
+"""One simulated dialog as `dozvon simulate` runs it: demo data, keys scripted or typed."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ class Simulation:
     answering_machine: bool = False
     channel: Channel = Channel.VOICE
     write: Callable[[str], None] = print
+    read: Callable[[str], str] = input
 
     def set(self, assignment: str) -> None:
         set_var(self.data, assignment)
@@ -38,6 +39,7 @@ class Simulation:
             answering_machine=self.answering_machine,
             channel=self.channel,
             write=self.write,
+            read=self.read,
         )
         options = self.data.setdefault("options", {})
         with DemoMis() as mis:

@@ -13,16 +13,28 @@ from collections.abc import Callable, Iterator, Mapping, Set
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, nodes
+from jinja2 import StrictUndefined, TemplateError, meta, nodes, pass_context
 from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from dozvon.dialog.errors import TemplateFailure
 from dozvon.dialog.filters import DIALOG_FILTERS
+from dozvon.dialog.written import WRITTEN_FILTERS
 from dozvon.speech.filters import FILTERS as SPEECH_FILTERS
 
 ROOTS = frozenset(
-    {"clinic", "branch", "patient", "appointments", "appointment", "call", "options", "answers", "api"}
+    {
+        "clinic",
+        "branch",
+        "patient",
+        "appointments",
+        "appointment",
+        "call",
+        "options",
+        "answers",
+        "api",
+    }
 )
 """Every name a template may start from; answers and api are filled in as the dialog runs."""
 
@@ -32,11 +44,41 @@ MAX_EXPONENT = 64
 MAX_NESTED_LOOPS = 2
 MAX_OUTPUT = 4000
 
-_KEPT_FILTERS = (
-    "abs capitalize count d default dictsort first float int items join last length list lower "
-    "map max min reject rejectattr round select selectattr sort string sum title trim truncate "
-    "unique upper urlencode wordcount"
-).split()
+_KEPT_FILTERS = [
+    "abs",
+    "capitalize",
+    "count",
+    "d",
+    "default",
+    "dictsort",
+    "first",
+    "float",
+    "int",
+    "items",
+    "join",
+    "last",
+    "length",
+    "list",
+    "lower",
+    "map",
+    "max",
+    "min",
+    "reject",
+    "rejectattr",
+    "round",
+    "select",
+    "selectattr",
+    "sort",
+    "string",
+    "sum",
+    "title",
+    "trim",
+    "truncate",
+    "unique",
+    "upper",
+    "urlencode",
+    "wordcount",
+]
 _REFUSED_NODES: dict[type[nodes.Node], str] = {
     nodes.Macro: "макросы ({% macro %})",
     nodes.CallBlock: "блоки {% call %}",
@@ -87,7 +129,21 @@ def _make_environment() -> _Sandbox:
     env.filters = {name: builtin[name] for name in _KEPT_FILTERS}
     env.filters.update(SPEECH_FILTERS)
     env.filters.update(DIALOG_FILTERS)
+    for name, written in WRITTEN_FILTERS.items():
+        env.filters[name] = _by_channel(env.filters[name], written)
     return env
+
+
+def _by_channel(spoken: Callable[..., Any], written: Callable[..., Any]) -> Callable[..., Any]:
+    """The spoken form on a call, the written one in a message (by `call.channel`)."""
+
+    @pass_context
+    def choose(context: Context, value: Any, *args: Any, **kwargs: Any) -> Any:
+        call = context.get("call")
+        channel = call.get("channel", "voice") if isinstance(call, Mapping) else "voice"
+        return (spoken if channel == "voice" else written)(value, *args, **kwargs)
+
+    return choose
 
 
 _ENV = _make_environment()
@@ -145,6 +201,11 @@ def check_text(source: str, names: Names) -> list[str]:
     return _check_tree(tree, names)
 
 
+def uses_dialog(source: str) -> bool:
+    """Whether a (checked) text needs what the dialog gathers: answers or API results."""
+    return bool(meta.find_undeclared_variables(_ENV.parse(source)) & {"answers", "api"})
+
+
 def check_condition(source: str, names: Names) -> list[str]:
     try:
         tree = _ENV.parse("{{ (" + source + ") }}")
@@ -166,11 +227,17 @@ class Names:
 def _check_tree(tree: nodes.Template, names: Names) -> list[str]:
     problems: list[str] = []
     for node, parent in _walk(tree, None):
-        refused = next((what for kind, what in _REFUSED_NODES.items() if isinstance(node, kind)), None)
+        refused = next(
+            (what for kind, what in _REFUSED_NODES.items() if isinstance(node, kind)), None
+        )
         if refused:
             problems.append(f"в шаблонах нельзя использовать {refused}")
         elif isinstance(node, nodes.For) and node.recursive:
             problems.append("рекурсивные циклы в шаблонах запрещены")
+        elif isinstance(node, nodes.Pow):
+            problems.append("возведение в степень в шаблонах запрещено")
+        elif isinstance(node, nodes.Mul | nodes.Mod) and _is_text_or_list(node.left, node.right):
+            problems.append("повторение и %-форматирование строк и списков в шаблонах запрещены")
         elif isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
             problems.append(f"обращение к «{node.attr}» запрещено")
         elif isinstance(node, nodes.Filter) and node.name not in _ENV.filters:
@@ -183,9 +250,7 @@ def _check_tree(tree: nodes.Template, names: Names) -> list[str]:
     local = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
     if any(True for _ in tree.find_all(nodes.For)):
         local.add("loop")
-    unknown = {
-        n.name for n in tree.find_all(nodes.Name) if n.ctx == "load"
-    } - ROOTS - local
+    unknown = {n.name for n in tree.find_all(nodes.Name) if n.ctx == "load"} - ROOTS - local
     if unknown and not names.message_only:
         allowed = ", ".join(sorted(ROOTS))
         problems.append(f"неизвестные имена: {', '.join(sorted(unknown))}; доступны: {allowed}")
@@ -207,6 +272,14 @@ def _check_name(node: nodes.Name, parent: nodes.Node | None, names: Names) -> li
         known = ", ".join(sorted(saved)) or "ничего"
         return [f"{node.name}.{attr}: такого нет; сценарий сохраняет: {known}"]
     return []
+
+
+def _is_text_or_list(*operands: nodes.Expr) -> bool:
+    return any(
+        isinstance(o, nodes.List | nodes.Tuple)
+        or (isinstance(o, nodes.Const) and isinstance(o.value, str))
+        for o in operands
+    )
 
 
 def _attribute(parent: nodes.Node | None, child: nodes.Node) -> str | None:
@@ -233,4 +306,3 @@ def _walk(
 def _loop_depth(node: nodes.Node) -> int:
     inner = max((_loop_depth(child) for child in node.iter_child_nodes()), default=0)
     return inner + (1 if isinstance(node, nodes.For) else 0)
-

@@ -39,7 +39,9 @@ class TerminalConversation(ScriptedConversation):
 
     def show(self, said: Said) -> None:
         label = _LABELS.get(said.kind, said.kind)
-        self.write(f"{said.at:6.1f}  {label}: {said.text}" if said.text else f"{said.at:6.1f}  {label}")
+        self.write(
+            f"{said.at:6.1f}  {label}: {said.text}" if said.text else f"{said.at:6.1f}  {label}"
+        )
 
     def next_input(self) -> str | None:
         if self.interactive and not self._pending and not self._eof:

@@ -17,6 +17,7 @@ from dozvon.dialog.errors import ScenarioError
 
 DataPath = tuple[str | int, ...]
 MAX_FILE_BYTES = 512 * 1024
+_PLAIN_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,10 @@ class _Builder:
             )
         self._seen.add(id(node))
         self.lines[path] = node.start_mark.line + 1
+        if node.tag not in _PLAIN_TAGS and not isinstance(node, ScalarNode):
+            raise ScenarioError(
+                self.file, node.start_mark.line + 1, f"тег YAML «{node.tag}» не поддерживается"
+            )
         if isinstance(node, MappingNode):
             return self._mapping(node, path)
         if isinstance(node, SequenceNode):

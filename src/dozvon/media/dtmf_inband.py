@@ -1,6 +1,6 @@
 """In-band DTMF: a Goertzel detector over 20 ms frames, and a tone generator.
 
-The detector evaluates the eight DTMF frequencies (and their second harmonics) on each
+The detector evaluates the eight DTMF frequencies (and the columns' second harmonics) on each
 160-sample block as single-bin DFTs, the same value Goertzel's recurrence computes, done as one
 numpy matrix product instead of a per-sample Python loop. A block counts as a key only if:
 the block is loud enough; one row and one column tone each stand clear of their neighbours;
@@ -16,8 +16,11 @@ import math
 import numpy as np
 import numpy.typing as npt
 
+from dozvon.media._audioop import audioop
+
 SAMPLE_RATE = 8000
 BLOCK = 160
+BLOCK_BYTES = 2 * BLOCK
 ROWS = (697.0, 770.0, 852.0, 941.0)
 COLUMNS = (1209.0, 1336.0, 1477.0, 1633.0)
 KEYPAD = ("123A", "456B", "789C", "*0#D")
@@ -65,22 +68,23 @@ class InbandDtmfDetector:
         self._min_tone_fraction = min_tone_fraction
         self._min_neighbour = _db(min_neighbour_db)
         self._max_harmonic = _db(max_harmonic_db)
-        self._buffer = np.zeros(0, dtype=np.float64)
+        # Quiet blocks are turned away by audioop's C RMS before any numpy work.
+        self._min_rms = FULL_SCALE * math.sqrt(self._min_energy / BLOCK)
+        self._pending = bytearray()
         self._candidate: str | None = None
         self._run = 0
         self._gap = min_gap_frames
         self._reported = False
 
     def feed(self, pcm: bytes) -> list[str]:
-        samples = np.frombuffer(pcm, dtype="<i2").astype(np.float64) / FULL_SCALE
-        self._buffer = np.concatenate([self._buffer, samples]) if self._buffer.size else samples
+        self._pending += pcm
         keys: list[str] = []
-        whole = self._buffer.size // BLOCK * BLOCK
-        for start in range(0, whole, BLOCK):
-            key = self._step(self._classify(self._buffer[start : start + BLOCK]))
+        whole = len(self._pending) // BLOCK_BYTES * BLOCK_BYTES
+        for start in range(0, whole, BLOCK_BYTES):
+            key = self._step(self._classify(bytes(self._pending[start : start + BLOCK_BYTES])))
             if key is not None:
                 keys.append(key)
-        self._buffer = self._buffer[whole:]
+        del self._pending[:whole]
         return keys
 
     def _step(self, key: str | None) -> str | None:
@@ -99,11 +103,12 @@ class InbandDtmfDetector:
             return key
         return None
 
-    def _classify(self, block: FloatArray) -> str | None:
+    def _classify(self, raw: bytes) -> str | None:
         """The key one 160-sample block holds, or None (checks in the module docstring)."""
-        energy = float(np.dot(block, block))
-        if energy < self._min_energy:
+        if audioop.rms(raw, 2) < self._min_rms:
             return None
+        block = np.frombuffer(raw, dtype="<i2") / FULL_SCALE
+        energy = float(np.dot(block, block))
         parts = _BASIS @ block
         half = len(_FREQUENCIES)
         # Normalised so a sine's bin power equals its share of `energy`.
@@ -115,9 +120,9 @@ class InbandDtmfDetector:
             return None
         if row_power + column_power < self._min_tone_fraction * energy:
             return None
-        for group, peak, index in ((rows, row_power, row), (columns, column_power, column)):
-            others = np.delete(group, index)
-            if float(others.max()) * self._min_neighbour > peak:
+        for group, peak in ((rows, row_power), (columns, column_power)):
+            runner_up = sorted(group.tolist())[-2]
+            if runner_up * self._min_neighbour > peak:
                 return None
         if float(harmonics[column]) > column_power * self._max_harmonic:
             return None

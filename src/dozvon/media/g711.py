@@ -19,11 +19,6 @@ class Codec(IntEnum):
         return int(self)
 
     @property
-    def encoding_name(self) -> str:
-        """The name SDP uses in a=rtpmap."""
-        return self.name
-
-    @property
     def silence_byte(self) -> int:
         """The codeword for a zero sample: 0xD5 in A-law, 0xFF in µ-law."""
         return 0xD5 if self is Codec.PCMA else 0xFF
@@ -43,10 +38,9 @@ def decode(codec: Codec, payload: bytes) -> bytes:
     return audioop.ulaw2lin(payload, SAMPLE_WIDTH)
 
 
+_BY_PAYLOAD_TYPE = {codec.payload_type: codec for codec in Codec}
+
+
 def codec_for_payload_type(payload_type: int) -> Codec | None:
     """The G.711 codec of a static payload type, or None for any other type."""
-    if payload_type == Codec.PCMA:
-        return Codec.PCMA
-    if payload_type == Codec.PCMU:
-        return Codec.PCMU
-    return None
+    return _BY_PAYLOAD_TYPE.get(payload_type)

@@ -7,10 +7,12 @@ counting lost, late and duplicate packets instead of failing on them.
 
 import struct
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 RTP_VERSION = 2
 HEADER = struct.Struct("!BBHII")
 HEADER_SIZE = HEADER.size
+_PLAIN_FIRST_BYTE = RTP_VERSION << 6
 SEQ_MOD = 1 << 16
 TIMESTAMP_MOD = 1 << 32
 # RFC 3550 A.1: a jump bigger than this is a restarted source, not loss.
@@ -24,8 +26,9 @@ class RtpParseError(ValueError):
     """A datagram that is not a valid RTP packet; the message says what is wrong."""
 
 
-@dataclass(frozen=True, slots=True)
-class RtpPacket:
+class RtpPacket(NamedTuple):
+    """One parsed packet; a NamedTuple because one is made per packet and it is the cheapest."""
+
     payload_type: int
     sequence: int
     timestamp: int
@@ -62,6 +65,10 @@ def parse(data: bytes) -> RtpPacket:
     if len(data) < HEADER_SIZE:
         raise RtpParseError(f"RTP packet too short: {len(data)} bytes, header needs {HEADER_SIZE}")
     first, second, sequence, timestamp, ssrc = HEADER.unpack_from(data)
+    if first == _PLAIN_FIRST_BYTE:  # the usual case: no CSRC, extension or padding
+        return RtpPacket(
+            second & 0x7F, sequence, timestamp, ssrc, data[HEADER_SIZE:], second > 0x7F
+        )
     if first >> 6 != RTP_VERSION:
         raise RtpParseError(f"RTP version {first >> 6}, expected {RTP_VERSION}")
     offset = HEADER_SIZE
@@ -92,7 +99,7 @@ def parse(data: bytes) -> RtpPacket:
         sequence=sequence,
         timestamp=timestamp,
         ssrc=ssrc,
-        payload=bytes(data[offset:end]),
+        payload=data[offset:end],
         marker=bool(second & 0x80),
         csrcs=tuple(csrcs),
     )
@@ -137,6 +144,12 @@ class RtpReceiver:
     def push(self, packet: RtpPacket) -> list[RtpPacket]:
         """Accept one packet; return the packets now ready, in order (often just this one)."""
         self.stats.received += 1
+        if packet.sequence == self._next and packet.ssrc == self._ssrc and not self._pending:
+            # The usual case, kept short: the very packet expected, nothing held back.
+            self._next = (self._next + 1) & 0xFFFF
+            self._recent[packet.sequence % RECENT_SLOTS] = packet.sequence
+            self.stats.delivered += 1
+            return [packet]
         if self._ssrc != packet.ssrc:
             if self._ssrc is not None:
                 self.stats.restarts += 1
@@ -158,11 +171,6 @@ class RtpReceiver:
         if packet.sequence in self._pending:
             self.stats.duplicate += 1
             return []
-        if delta == 0 and not self._pending:
-            self._next = (packet.sequence + 1) % SEQ_MOD
-            self._remember(packet.sequence)
-            self.stats.delivered += 1
-            return [packet]
         self._pending[packet.sequence] = packet
         return self._release()
 

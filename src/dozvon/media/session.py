@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from dozvon.media import g711, rfc4733, rtp
 from dozvon.media.clock import SharedClock
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 SAMPLES_PER_FRAME = 160
 FRAME_BYTES = SAMPLES_PER_FRAME * g711.SAMPLE_WIDTH
 SILENCE_FRAME = bytes(FRAME_BYTES)
+_SILENCE_PAYLOAD = {codec: bytes([codec.silence_byte]) * SAMPLES_PER_FRAME for codec in Codec}
 # Audio frames between two outgoing RFC 4733 events, so the peer sees two presses.
 _EVENT_GAP_FRAMES = 2
 # Inbound audio kept for the recorder before old frames are dropped to stay in step.
@@ -76,6 +77,11 @@ class SessionStats:
     jitter our sending adds, as the peer's jitter buffer sees it."""
 
 
+def _settle(future: "asyncio.Future[bool]", result: bool) -> None:
+    if not future.done():
+        future.set_result(result)
+
+
 class PlayHandle:
     """One queued piece of audio. `await done()` gives True if it played to the end."""
 
@@ -112,8 +118,7 @@ class PlayHandle:
         )
 
     def _finish(self, completed: bool) -> None:
-        if not self._future.done():
-            self._future.set_result(completed)
+        _settle(self._future, completed)
 
 
 @dataclass(slots=True)
@@ -154,7 +159,7 @@ class RtpSession:
         self._loop = asyncio.get_running_loop()
         self._on_close = on_close
         self._remote: _Remote | None = None
-        self._latched: tuple[str, int] | None = None
+        self._latched: tuple[Any, ...] | None = None
         self._ssrc = random.getrandbits(32)
         self._sequence = random.getrandbits(16)
         self._timestamp = random.getrandbits(32)
@@ -183,7 +188,8 @@ class RtpSession:
     ) -> None:
         """Where to send (from SDP), in which codec, and the negotiated telephone-event type.
 
-        May be called again (re-INVITE, UPDATE); that also forgets the latched source.
+        May be called again (re-INVITE, UPDATE); a new address also forgets the latched source,
+        the same address (a session refresh) keeps it.
         """
         try:
             ip = ipaddress.ip_address(host)
@@ -195,14 +201,18 @@ class RtpSession:
             raise ValueError(
                 f"telephone-event payload type must be dynamic (96-127), got {telephone_event_pt}"
             )
-        self._remote = _Remote((str(ip), port), codec, telephone_event_pt)
-        self._latched = None
+        address = (str(ip), port)
+        if self._remote is None or self._remote.address != address:
+            self._latched = None  # the peer moved: learn its real source again
+        self._remote = _Remote(address, codec, telephone_event_pt)
+        if telephone_event_pt is None:
+            self._abandon_events()
 
     @property
     def remote_address(self) -> tuple[str, int] | None:
         """Where packets go now: the latched source if any, else the SDP address."""
         if self._latched is not None:
-            return self._latched
+            return (self._latched[0], self._latched[1])
         return self._remote.address if self._remote else None
 
     @property
@@ -237,10 +247,6 @@ class RtpSession:
         while self._playing:
             self._playing.popleft().stop()
 
-    @property
-    def playing(self) -> bool:
-        return any(not handle.finished for handle in self._playing)
-
     # -- digits -------------------------------------------------------------------------------
 
     async def send_digit(
@@ -265,9 +271,44 @@ class RtpSession:
     def on_digit(self, callback: DigitCallback) -> Callable[[], None]:
         """Call `callback(DtmfEvent)` for every key from any source; returns the unsubscriber."""
         self._digit_callbacks.append(callback)
-        return lambda: (
-            self._digit_callbacks.remove(callback) if callback in self._digit_callbacks else None
-        )
+
+        def unsubscribe() -> None:
+            if callback in self._digit_callbacks:
+                self._digit_callbacks.remove(callback)
+
+        return unsubscribe
+
+    async def collect_digits(
+        self,
+        max_digits: int,
+        timeout: float,
+        terminators: str = "#",
+        inter_digit_timeout: float | None = None,
+    ) -> str:
+        """Gather keys until `max_digits`, a terminator (not included) or a timeout.
+
+        `timeout` bounds the whole collection; `inter_digit_timeout`, if given, ends it when the
+        caller pauses that long after a key. Returns what was pressed, possibly "".
+        """
+        keys: asyncio.Queue[str] = asyncio.Queue()
+        unsubscribe = self.on_digit(lambda event: keys.put_nowait(event.digit))
+        digits = ""
+        deadline = self._loop.time() + timeout
+        try:
+            while len(digits) < max_digits:
+                wait = deadline - self._loop.time()
+                if digits and inter_digit_timeout is not None:
+                    wait = min(wait, inter_digit_timeout)
+                try:
+                    key = await asyncio.wait_for(keys.get(), max(0.0, wait))
+                except TimeoutError:
+                    break
+                if key in terminators:
+                    break
+                digits += key
+        finally:
+            unsubscribe()
+        return digits
 
     def inject_digit(self, digit: str, source: DigitSource = "info") -> None:
         """Report a digit learnt elsewhere (SIP INFO) exactly like one heard in the media."""
@@ -310,14 +351,18 @@ class RtpSession:
         for packet in self._receiver.drain():
             self._deliver(packet)
         self.stop_playback()
-        for sent in [event.sent for event in self._events] + [t.sent for t in self._tones]:
-            if not sent.done():
-                sent.set_result(False)
-        self._events.clear()
+        self._abandon_events()
+        for pending in self._tones:
+            _settle(pending.sent, False)
         self._tones.clear()
         self.stop_recording()
         self._transport.close()
         self._on_close(self)
+
+    def _abandon_events(self) -> None:
+        for event in self._events:
+            _settle(event.sent, False)
+        self._events.clear()
 
     # -- the clock's side ---------------------------------------------------------------------
 
@@ -335,7 +380,8 @@ class RtpSession:
         else:
             self._event_gap = max(0, self._event_gap - 1)
             payload, pcm = self._next_audio_frame(remote.codec)
-        self._send(rtp.build(payload_type, self._sequence, timestamp, self._ssrc, payload, marker))
+        packet = rtp.build(payload_type, self._sequence, timestamp, self._ssrc, payload, marker)
+        self._send(packet, remote)
         now = time.perf_counter()
         if self._last_sent_at is not None:
             gap = now - self._last_sent_at
@@ -355,8 +401,7 @@ class RtpSession:
         if not event.packets:
             self._events.popleft()
             self._event_gap = _EVENT_GAP_FRAMES
-            if not event.sent.done():
-                event.sent.set_result(True)
+            _settle(event.sent, True)
         return packet.payload, packet.marker, event.timestamp
 
     def _next_audio_frame(self, codec: Codec) -> tuple[bytes, bytes]:
@@ -367,8 +412,7 @@ class RtpSession:
             outgoing.offset += FRAME_BYTES
             if outgoing.offset >= len(outgoing.pcm):
                 self._tones.popleft()
-                if not outgoing.sent.done():
-                    outgoing.sent.set_result(True)
+                _settle(outgoing.sent, True)
             return g711.encode(codec, pcm), pcm
         while self._playing:
             handle = self._playing[0]
@@ -376,10 +420,10 @@ class RtpSession:
                 self._playing.popleft()
                 continue
             return handle._next_frame(codec)
-        return bytes([codec.silence_byte]) * SAMPLES_PER_FRAME, SILENCE_FRAME
+        return _SILENCE_PAYLOAD[codec], SILENCE_FRAME
 
-    def _send(self, packet: bytes) -> None:
-        address = self.remote_address
+    def _send(self, packet: bytes, remote: _Remote) -> None:
+        address = self._latched or remote.address
         try:
             self._transport.sendto(packet, address)
         except OSError:
@@ -397,7 +441,7 @@ class RtpSession:
 
     # -- the network's side -------------------------------------------------------------------
 
-    def _on_datagram(self, data: bytes, address: tuple[str, int]) -> None:
+    def _on_datagram(self, data: bytes, address: tuple[Any, ...]) -> None:
         if self._closed:
             return
         try:
@@ -405,11 +449,10 @@ class RtpSession:
         except rtp.RtpParseError:
             self._stats.malformed += 1
             return
-        source = (address[0], address[1])
         if self._latched is None:
             # Symmetric RTP: answer wherever the peer's packets really come from (NAT).
-            self._latched = source
-        elif source != self._latched:
+            self._latched = address
+        elif address != self._latched:
             self._stats.foreign += 1
             return
         self._stats.packets_received += 1
@@ -433,12 +476,13 @@ class RtpSession:
         self._stats.unknown_payload += 1
 
     def _hear(self, pcm: bytes) -> None:
-        for tap in list(self._taps):
-            try:
-                tap(pcm)
-            except Exception:
-                log.exception("media tap failed; removing it")
-                self.remove_tap(tap)
+        if self._taps:
+            for tap in tuple(self._taps):
+                try:
+                    tap(pcm)
+                except Exception:
+                    log.exception("media tap failed; removing it")
+                    self.remove_tap(tap)
         if self._recorder is not None:
             self._record_inbound += pcm
         if self._inband is not None:

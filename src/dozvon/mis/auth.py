@@ -9,10 +9,8 @@ token is used: a crash between the two can then lose nothing but an unused token
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import AsyncGenerator
 from dataclasses import asdict, dataclass
@@ -23,6 +21,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dozvon.mis.base import MisError
+from dozvon.mis.files.common import replace_atomically
 from dozvon.mis.http import Secrets, snippet
 
 
@@ -89,25 +88,14 @@ class FileTokenStore:
         )
 
     def save(self, pair: TokenPair) -> None:
-        directory = self.path.parent
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(asdict(pair), handle)
-                handle.flush()
-                os.fsync(handle.fileno())
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+
+        def write(temp: Path) -> None:
             os.chmod(temp, 0o600)
-            os.replace(temp, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp)
-            raise
-        dir_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+            temp.write_text(json.dumps(asdict(pair)), encoding="utf-8")
+
+        replace_atomically(self.path, write, f"файл токенов {self.path}")
+        os.chmod(self.path, 0o600)
 
 
 class BearerAuth(httpx.Auth):
@@ -139,8 +127,6 @@ class OAuth2RefreshAuth(httpx.Auth):
     One lock per connection: two requests that both see a 401 must not both spend the same
     rotating refresh token (the second would be refused and the integration locked out).
     """
-
-    requires_response_body = True
 
     def __init__(
         self,
@@ -227,18 +213,24 @@ class OAuth2RefreshAuth(httpx.Auth):
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        # Overriding the async flow means reading answer bodies ourselves.
         async with self._lock:
             pair = self._current()
             if self._expiring(pair):
-                pair = self._accept((yield self._refresh_request(pair)), pair)
+                answer = yield self._refresh_request(pair)
+                await answer.aread()
+                pair = self._accept(answer, pair)
         request.headers["Authorization"] = f"Bearer {pair.access_token}"
         response = yield request
         if response.status_code != 401:
             return
+        await response.aread()
         async with self._lock:
             current = self._current()
             if current.access_token == pair.access_token:
-                current = self._accept((yield self._refresh_request(current)), current)
+                answer = yield self._refresh_request(current)
+                await answer.aread()
+                current = self._accept(answer, current)
         request.headers["Authorization"] = f"Bearer {current.access_token}"
         yield request
 

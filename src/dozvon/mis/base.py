@@ -51,7 +51,16 @@ class OutcomeRecord:
 
 
 class MisError(Exception):
-    """The clinic system could not be reached or refused a request; secrets already masked."""
+    """The clinic system could not be reached or refused a request; secrets already masked.
+
+    `record_only` says the system is up but refused this one record (an HTTP 4xx, a constraint,
+    a value it does not accept): the write-back then retries that record alone, instead of
+    holding every other outcome back as it does while the system is down.
+    """
+
+    def __init__(self, message: str, *, record_only: bool = False) -> None:
+        super().__init__(message)
+        self.record_only = record_only
 
 
 class Source(Protocol):

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from dozvon.mis.auth import SecretConfig
 from dozvon.mis.base import MisError, OutcomeRecord, RowError, Window
 from dozvon.mis.config import MisConfig
-from dozvon.mis.http import MisHttp, MisHttpError, RetryPolicy, Secrets
+from dozvon.mis.http import HttpRetry, MisHttp, MisHttpError, Secrets
 from dozvon.mis.interface import InterfaceConnector, scalar_problem
 from dozvon.mis.paging import CursorPaging, PageRequest, pages
 from dozvon.mis.source import RawRow
@@ -115,7 +115,7 @@ class Bitrix24Connector(InterfaceConnector):
             secrets=secrets,
             timeout=config.timeout,
             transient=_transient,
-            retry=RetryPolicy(attempts=5, base_delay=1.0),
+            retry=HttpRetry(attempts=5, base_delay=1.0),
         )
         self.comment = SafeTemplate(config.comment) if config.comment else None
         self.entity_name = ENTITY_TYPES.get(config.entity_type_id)
@@ -207,7 +207,7 @@ class Bitrix24Connector(InterfaceConnector):
         label = str(item.get("id", "?"))
         row: dict[str, Any] = {}
         for key, value in item.items():
-            problem = scalar_problem(key, value)
+            problem = scalar_problem(value)
             if problem is None:
                 row[key] = value
             elif key in self.mis.mapping.mis_columns:
@@ -226,9 +226,7 @@ class Bitrix24Connector(InterfaceConnector):
         updates: dict[str, str] = {}
         lists: dict[str, str] = {}
         for n, record in enumerate(records):
-            fields = {
-                k: _plain(v) for k, v in self.mapper.result_fields(record).items()
-            }
+            fields = {k: _plain(v) for k, v in self.mapper.result_fields(record).items()}
             if fields:
                 updates[f"u{n}"] = "crm.item.update?" + php_query(
                     {

@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from dozvon.mis.mapping import MappingConfig
 from dozvon.mis.selection import SelectionMode
@@ -47,8 +47,31 @@ KINDS: dict[str, str] = {
 """kind → "module:Class"; the class has a pydantic `Config` and `__init__(config, mis)`."""
 
 
+Location = tuple[str | int, ...]
+
+
 class MisConfigError(ValueError):
-    """The `mis:` section is wrong; the message names the key."""
+    """The `mis:` section is wrong: each problem with its key inside `mis:`, for the loader
+    to turn into `file:line key: message`."""
+
+    def __init__(self, problems: list[tuple[Location, str]]) -> None:
+        self.problems = problems
+        super().__init__(
+            "; ".join(f"{_dotted(loc)}: {msg}" if loc else msg for loc, msg in problems)
+        )
+
+    @classmethod
+    def from_validation(cls, exc: ValidationError, prefix: Location = ()) -> MisConfigError:
+        return cls(
+            [
+                ((*prefix, *error["loc"]), error["msg"].removeprefix("Value error, "))
+                for error in exc.errors()
+            ]
+        )
+
+
+def _dotted(loc: Location) -> str:
+    return ".".join(str(part) for part in loc)
 
 
 class MisConfig(BaseModel):
@@ -85,8 +108,14 @@ def connector_class(kind: str) -> type[Connector]:
 
 def load(raw: dict[str, Any]) -> MisConfig:
     """Validate the raw `mis:` dict, including the connector's own `source` block."""
-    config = MisConfig.model_validate(raw)
-    connector_class(config.source["kind"]).Config.model_validate(config.source)
+    try:
+        config = MisConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise MisConfigError.from_validation(exc) from None
+    try:
+        connector_class(config.source["kind"]).Config.model_validate(config.source)
+    except ValidationError as exc:
+        raise MisConfigError.from_validation(exc, ("source",)) from None
     return config
 
 
@@ -107,11 +136,11 @@ class SecretRef(BaseModel):
         if self.password_env:
             value = os.environ.get(self.password_env)
             if value is None:
-                raise MisConfigError(f"переменная окружения {self.password_env} не задана")
+                raise MisConfigError([((), f"переменная окружения {self.password_env} не задана")])
             return value
         if self.password_file:
             try:
                 return self.password_file.read_text(encoding="utf-8").strip()
             except OSError as exc:
-                raise MisConfigError(f"файл пароля {self.password_file}: {exc}") from exc
+                raise MisConfigError([((), f"файл пароля {self.password_file}: {exc}")]) from exc
         return None

@@ -36,6 +36,16 @@ def mask_params(params: Mapping[str, object]) -> dict[str, object]:
     return {k: "***" if _SECRET_KEY.search(k) else v for k, v in params.items()}
 
 
+_RECORD_ERRORS = frozenset({"IntegrityError", "DataError"})
+"""DB-API exception names (PEP 249) for a statement the data broke, not the connection."""
+
+
+def _refuses_the_record(exc: BaseException) -> bool:
+    """True for a constraint or a bad value, whichever driver raised it (SQLAlchemy wraps the
+    driver's exception under the same PEP 249 name)."""
+    return any(kind.__name__ in _RECORD_ERRORS for kind in type(exc).__mro__)
+
+
 def statement_failed(
     source: str,
     what: str,
@@ -52,7 +62,7 @@ def statement_failed(
         f"  запрос: {' '.join(statement.split())}\n"
         f"  параметры: {shown}"
     )
-    return MisError(mask_secrets(message, secrets))
+    return MisError(mask_secrets(message, secrets), record_only=_refuses_the_record(exc))
 
 
 def with_retries(

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from dozvon.mis.auth import AuthConfig, NoAuthConfig, build_auth
 from dozvon.mis.base import MisError, OutcomeRecord, RowError, Window
 from dozvon.mis.config import MisConfig
-from dozvon.mis.http import MisHttp, MisHttpError, RetryPolicy, Secrets
+from dozvon.mis.http import HttpRetry, MisHttp, MisHttpError, Secrets
 from dozvon.mis.interface import InterfaceConnector
 from dozvon.mis.paging import NextLinkPaging, PageRequest, pages
 from dozvon.mis.source import RawRow
@@ -106,8 +106,9 @@ class FhirConnector(InterfaceConnector):
             secrets=secrets,
             timeout=config.timeout,
             headers={"Accept": JSON_TYPES},
-            retry=RetryPolicy(),
+            retry=HttpRetry(),
         )
+        self.offer(FHIR_COLUMNS)
         unknown = set(mis.mapping.results.fields) - WRITABLE
         if unknown:
             raise MisError(

@@ -27,7 +27,6 @@ from dozvon.core.appointment import Appointment
 from dozvon.mis.base import MisError, OutcomeRecord, RowError, Window
 from dozvon.mis.config import MisConfig
 from dozvon.mis.interface import InterfaceConnector
-from dozvon.mis.source import RawRow
 from dozvon.mis.values import SafeTemplate
 
 log = logging.getLogger(__name__)
@@ -153,6 +152,7 @@ class Hl7Connector(InterfaceConnector):
         super().__init__(mis)
         self.config = config
         self.columns = {**DEFAULT_COLUMNS, **config.columns}
+        self.offer([*self.columns, "status"])
         self.held: dict[str, Appointment] = {}
         self.errors: list[RowError] = []
         self._server: asyncio.base_events.Server | None = None
@@ -223,10 +223,9 @@ class Hl7Connector(InterfaceConnector):
         self.held[result.external_id] = result
         return _ack(message, "AA", "")
 
-    async def pages_of_rows(self, window: Window) -> AsyncIterator[list[RawRow]]:
-        raise NotImplementedError  # fetch is overridden: rows are mapped on arrival
-
     async def fetch(self, window: Window) -> AsyncIterator[Appointment | RowError]:
+        if self._server is None:
+            await self.start()  # a long-lived connector starts listening on its first sync
         errors, self.errors = self.errors, []
         for error in errors:
             yield error

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 import httpx
 
@@ -33,13 +33,24 @@ SENSITIVE_PARAMS = re.compile(
 _HTML_START = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body)", re.IGNORECASE)
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 SNIPPET = 160
+clock = time.monotonic
+pause = asyncio.sleep
+"""Module-level so tests can put the limiter and the backoff on a fake clock."""
+
+
+_NOT_ABOUT_THE_RECORD = frozenset({401, 403, 407, 408, 429})
+"""4xx answers that speak of our credentials or the server's load, not of the record sent."""
+
+
+def _refuses_the_record(status: int | None) -> bool:
+    return status is not None and 400 <= status < 500 and status not in _NOT_ABOUT_THE_RECORD
 
 
 class MisHttpError(MisError):
     """A request failed; `status` is the HTTP status when there was an answer at all."""
 
     def __init__(self, message: str, *, status: int | None = None, body: Any = None) -> None:
-        super().__init__(message)
+        super().__init__(message, record_only=_refuses_the_record(status))
         self.status = status
         self.body = body
 
@@ -77,7 +88,8 @@ class Secrets:
             ],
             safe="*[]$:,'()",
         )
-        return self.mask(urlunsplit((parts.scheme, netloc, parts.path, query, "")))
+        path = unquote(parts.path)  # Cyrillic 1C object names stay readable
+        return self.mask(urlunsplit((parts.scheme, netloc, path, query, "")))
 
 
 class RateLimiter:
@@ -93,19 +105,19 @@ class RateLimiter:
         self.rate = rate
         self.burst = max(1, burst)
         self._tokens = float(self.burst)
-        self._stamp = time.monotonic()
+        self._stamp = clock()
         self._lock = asyncio.Lock()
 
     async def acquire(self) -> None:
         async with self._lock:
             while True:
-                now = time.monotonic()
+                now = clock()
                 self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
                 self._stamp = now
                 if self._tokens >= 1:
                     self._tokens -= 1
                     return
-                await asyncio.sleep((1 - self._tokens) / self.rate)
+                await pause(max((1 - self._tokens) / self.rate, 0.001))
 
     def penalise(self, seconds: float) -> None:
         """The server said we were too fast: drain the bucket so the next request waits."""
@@ -113,7 +125,7 @@ class RateLimiter:
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
+class HttpRetry:
     """Bounded retries: a clinic system that is down must fail the sync, not hang it."""
 
     attempts: int = 4
@@ -143,7 +155,7 @@ class MisHttp:
     base_url: str = ""
     rate: float = 5.0
     burst: int = 1
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retry: HttpRetry = field(default_factory=HttpRetry)
     auth: httpx.Auth | None = None
     secrets: Secrets = field(default_factory=Secrets)
     timeout: float = 30.0
@@ -182,8 +194,8 @@ class MisHttp:
             await self._client.aclose()
             self._client = None
 
-    def describe(self, method: str, url: str | httpx.URL) -> str:
-        full = self.client().build_request(method, url).url
+    def describe(self, method: str, url: str | httpx.URL, params: Any = None) -> str:
+        full = self.client().build_request(method, url, params=params).url
         return f"{method} {self.secrets.mask_url(full)}"
 
     def error(
@@ -194,15 +206,16 @@ class MisHttp:
         *,
         status: int | None = None,
         body: Any = None,
+        params: Any = None,
     ) -> MisHttpError:
-        text = f"{self.system}: {self.describe(method, url)}: {self.secrets.mask(reason)}"
+        where = self.describe(method, url, params)
+        text = f"{self.system}: {where}: {self.secrets.mask(reason)}"
         return MisHttpError(text, status=status, body=body)
 
-    async def request(
-        self, method: str, url: str | httpx.URL, **kwargs: Any
-    ) -> httpx.Response:
+    async def request(self, method: str, url: str | httpx.URL, **kwargs: Any) -> httpx.Response:
         """Send with rate limiting and bounded retries; a final failure is a `MisHttpError`."""
         client = self.client()
+        self._same_origin(method, url)
         for attempt in range(1, self.retry.attempts + 1):
             await self.limiter.acquire()
             try:
@@ -210,11 +223,15 @@ class MisHttp:
             except httpx.TransportError as exc:
                 reason = f"нет связи ({type(exc).__name__}: {exc})"
                 if attempt == self.retry.attempts:
-                    raise self.error(method, url, reason + f"; попыток: {attempt}") from None
-                await asyncio.sleep(self.retry.delay(attempt))
+                    raise self.error(
+                        method, url, reason + f"; попыток: {attempt}", params=kwargs.get("params")
+                    ) from None
+                await pause(self.retry.delay(attempt))
                 continue
             except httpx.HTTPError as exc:
-                raise self.error(method, url, f"{type(exc).__name__}: {exc}") from None
+                raise self.error(
+                    method, url, f"{type(exc).__name__}: {exc}", params=kwargs.get("params")
+                ) from None
             if self._is_transient(response):
                 if attempt == self.retry.attempts:
                     raise self.error(
@@ -223,13 +240,23 @@ class MisHttp:
                         f"сервер занят или ограничил частоту (HTTP {response.status_code}: "
                         f"{snippet(response.content)}); попыток: {attempt}",
                         status=response.status_code,
+                        params=kwargs.get("params"),
                     )
-                pause = self.retry.delay(attempt, response.headers.get("Retry-After"))
-                self.limiter.penalise(pause)
-                await asyncio.sleep(pause)
+                wait = self.retry.delay(attempt, response.headers.get("Retry-After"))
+                self.limiter.penalise(wait)
+                await pause(wait)
                 continue
             return response
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _same_origin(self, method: str, url: str | httpx.URL) -> None:
+        """A next link from the answer must not carry our credentials to another server."""
+        target = httpx.URL(str(url))
+        if not self.base_url or not target.is_absolute_url:
+            return
+        base = httpx.URL(self.base_url)
+        if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
+            raise self.error(method, url, "ссылка из ответа ведёт на другой сервер: не идём")
 
     def _is_transient(self, response: httpx.Response) -> bool:
         if self.transient is not None:
@@ -333,9 +360,7 @@ class PageGuard:
         """Call with each page's records: the same records twice means paging is ignored."""
         if not items:
             return
-        digest = hashlib.sha256(
-            json.dumps(items, sort_keys=True, default=str).encode()
-        ).hexdigest()
+        digest = hashlib.sha256(json.dumps(items, sort_keys=True, default=str).encode()).hexdigest()
         if digest in self._pages:
             raise self.http.error(
                 method, url, "сервер вернул те же записи ещё раз: постраничная выдача зациклилась"

@@ -2,20 +2,21 @@
 
 They are asynchronous by nature, so unlike the table connectors they need no worker thread:
 a subclass yields raw rows page by page (`pages_of_rows`), and this base maps each page with
-the clinic's declarative mapping, applies the selection mode, and catches an appointment id
-that comes back on a later page (the mapping sees one page at a time).
+the clinic's declarative mapping, applies the selection mode, drops visits outside the window
+(a dropped-in file or a lenient server may hold more), and catches an appointment id that
+comes back on a later page (the mapping sees one page at a time).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel
 
 from dozvon.core.appointment import Appointment
 from dozvon.core.rules.retry import RetryPolicy
-from dozvon.mis.base import OutcomeRecord, RowError, Window
+from dozvon.mis.base import MisError, OutcomeRecord, RowError, Window
 from dozvon.mis.config import MisConfig
 from dozvon.mis.http import MisHttp
 from dozvon.mis.mapping import Mapper
@@ -27,13 +28,22 @@ class InterfaceConnector:
     """Open with `async with` (or call `aclose`): it holds a connection pool to the MIS."""
 
     Config: ClassVar[type[BaseModel]]
-    http: MisHttp | None = None
 
     def __init__(self, mis: MisConfig) -> None:
         self.mis = mis
         self.name = mis.name
         self.mapper = Mapper(mis.mapping, mis.name)
         self.policy = RetryPolicy(max_attempts=mis.max_attempts)
+        self.offered_columns: frozenset[str] = mis.mapping.mis_columns
+        """What rows offer; JSON APIs omit empty fields, so by default whatever the mapping
+        names counts as offered, and an absent field reads as empty."""
+
+    def offer(self, columns: Iterable[str]) -> None:
+        """A connector with a fixed set of columns: a mapping naming others fails at start."""
+        self.offered_columns = frozenset(columns)
+        failure = self.mapper.bind_columns(self.offered_columns)
+        if failure is not None:
+            raise MisError(str(failure))
 
     async def __aenter__(self) -> Self:
         return self
@@ -42,8 +52,9 @@ class InterfaceConnector:
         await self.aclose()
 
     async def aclose(self) -> None:
-        if self.http is not None:
-            await self.http.aclose()
+        http = getattr(self, "http", None)
+        if isinstance(http, MisHttp):
+            await http.aclose()
 
     def pages_of_rows(self, window: Window) -> AsyncIterator[list[RawRow]]:
         raise NotImplementedError
@@ -53,8 +64,11 @@ class InterfaceConnector:
         page_no = 0
         async for page in self.pages_of_rows(window):
             page_no += 1
-            for item in select(self.mapper.map_rows(page), self.mis.selection, self.policy):
+            mapped = self.mapper.map_rows(page, self.offered_columns)
+            for item in select(mapped, self.mis.selection, self.policy):
                 if isinstance(item, Appointment):
+                    if not window.start <= item.start < window.end:
+                        continue  # a file or a lenient server may hand out more than asked
                     first = seen.setdefault(item.external_id, page_no)
                     if first != page_no:
                         yield RowError(
@@ -82,7 +96,7 @@ class InterfaceConnector:
         return report
 
 
-def scalar_problem(name: str, value: Any) -> str | None:
+def scalar_problem(value: Any) -> str | None:
     """A value a mapping cannot use as text: an object or a list of objects."""
     if isinstance(value, Mapping) or (
         isinstance(value, list) and any(isinstance(v, Mapping | list) for v in value)

@@ -1,9 +1,9 @@
 """JSON records into the flat rows the declarative mapping reads, by JSONPath.
 
 The mapping (dozvon.mis.mapping) speaks of columns. For a JSON API the config names each
-column by a JSONPath into one record, e.g. `TEL: "$.contacts[*].phone"`; several matches are
-joined with "; " (which is how the mapping expects several phones). Paths are compiled once,
-so a bad path fails at config time, not on row 10 000.
+column by a JSONPath (RFC 9535) into one record, e.g. `TEL: "$.contacts[*].phone"`; several
+matches are joined with "; " (which is how the mapping expects several phones). Paths are
+compiled once, so a bad path fails at config time, not on row 10 000.
 """
 
 from __future__ import annotations
@@ -11,26 +11,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from jsonpath_ng import JSONPath
-from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
-from jsonpath_ng.ext import parse
+import jsonpath
+from jsonpath import CompoundJSONPath, JSONPath, JSONPathError
 
 from dozvon.mis.base import RowError
 from dozvon.mis.interface import scalar_problem
 from dozvon.mis.values import as_text
 
+Path = JSONPath | CompoundJSONPath
 
-def compile_path(path: str) -> JSONPath:
+
+def compile_path(path: str) -> Path:
+    """RFC 9535 syntax; member names may be Cyrillic (`$.Пациент.Телефон`), as 1C's are."""
     try:
-        return parse(path)
-    except (JsonPathLexerError, JsonPathParserError, Exception) as exc:
-        raise ValueError(f"неверный JSONPath {path!r}: {exc}") from None
+        return jsonpath.compile(path)
+    except JSONPathError as exc:
+        raise ValueError(f"неверный JSONPath {path!r}: {str(exc).splitlines()[0]}") from None
 
 
-def first(path: JSONPath, body: Any) -> Any:
+def first(path: Path, body: Any) -> Any:
     """The first match or None: for next links, cursors and totals."""
-    matches = path.find(body)
-    return matches[0].value if matches else None
+    matches = path.findall(body)
+    return matches[0] if matches else None
 
 
 class JsonColumns:
@@ -46,9 +48,9 @@ class JsonColumns:
             )
         row: dict[str, Any] = {}
         for name, path in self.paths.items():
-            values = [m.value for m in path.find(record)]
+            values = path.findall(record)
             for value in values:
-                problem = scalar_problem(name, value)
+                problem = scalar_problem(value)
                 if problem:
                     return RowError(source, label, name, problem, _shown(record))
             if not values:

@@ -24,9 +24,11 @@ here, so a clinic describes its fields once, in the config, whatever the transpo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import functools
+import operator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -54,7 +56,6 @@ from dozvon.mis.values import (
     as_int,
     as_text,
     as_time,
-    is_blank,
 )
 
 Row = Mapping[str, Any]
@@ -122,6 +123,24 @@ OUTBOUND_VALUES: frozenset[str] = frozenset(
 """What an outbound field may name; every one is also bound as a `:param` in SQL write-back."""
 
 ANY_OUTCOME = "*"
+_REQUIRED = frozenset({"external_id", "patient.phones", "start", "start_date", "start_time"})
+_ABSENT = object()
+"""An empty optional MIS value: the field keeps our default."""
+CACHE_SIZE = 4096
+"""Distinct texts remembered per field: a worklist repeats its times, doctors and services."""
+
+
+class Conversion(NamedTuple):
+    """A field's conversion: of any raw value, and of stripped non-empty text (None: kept)."""
+
+    any_value: Callable[[object], object]
+    from_text: Callable[[str], object] | None
+
+
+_EMPTY_BRANCH = Branch()
+_doctor = functools.lru_cache(maxsize=CACHE_SIZE)(Doctor)
+_branch = functools.lru_cache(maxsize=CACHE_SIZE)(Branch)
+"""Frozen, so rows may share them: one Doctor per doctor instead of one per visit."""
 
 
 class FieldSpec(BaseModel):
@@ -321,14 +340,15 @@ class Mapper:
     """A `MappingConfig` compiled for one source: `map_rows` for rows in, `outbound` for results.
 
     Column names are matched case-insensitively (Firebird and Oracle upper-case them) once
-    the first row or the cursor description is known (`bind_columns`).
+    the first row or the cursor description is known (`bind_columns`). Binding compiles every
+    field into one extractor closure, so the per-row loop reads no config (100k-row worklists:
+    docs/performance.md, "MIS sync").
     """
 
     def __init__(self, config: MappingConfig, source: str) -> None:
         self.config = config
         self.source = source
         self.zone = ZoneInfo(config.timezone)
-        self._keys: dict[str, str] = {}
         self._templates = {
             target: SafeTemplate(spec.template)
             for target, spec in config.fields.items()
@@ -343,20 +363,120 @@ class Mapper:
         history = config.fields.get("history.last_result")
         if history is not None and history.map is None and config.results.outcomes:
             self._history_map = _reverse_outcomes(config.results.outcomes)
+        targets = set(config.fields)
+        self._has_history = any(t.startswith("history.") for t in targets)
+        self._has_branch = any(t.startswith("branch.") for t in targets)
+        self._extra = [(t, t[len("extra.") :]) for t in config.fields if t.startswith("extra.")]
+        self._converts = {
+            target: self._converter(target, spec) for target, spec in config.fields.items()
+        }
+        self._fields: list[tuple[str, str, Callable[[Row], object]]] = []
+        self._compile({})
+
+    def _converter(self, target: str, spec: FieldSpec) -> Conversion:
+        """Raw MIS value → ours, value map first; the text path is memoized, being pure.
+
+        Only text is a safe cache key: equal datetimes in different zones would share a result.
+        """
+        convert = self._conversions().get(target, _text)
+        table = spec.map if spec.map is not None else None
+        if table is None and target == "history.last_result" and self._history_map:
+            table = self._history_map
+        if table is not None:
+            translate, after = _translator(table, spec.otherwise), convert
+
+            def convert(raw: object, spec: FieldSpec = spec) -> object:
+                return after(translate(raw), spec)
+
+        def any_value(raw: object) -> object:
+            return convert(raw, spec)
+
+        if convert is _text:
+            return Conversion(any_value, None)
+        return Conversion(any_value, functools.lru_cache(maxsize=CACHE_SIZE)(any_value))
+
+    def _conversions(self) -> dict[str, Callable[[Any, FieldSpec], Any]]:
+        """Per target, the conversion after mapping; every other target is plain text."""
+        return {
+            "patient.phones": self._phones,
+            "patient.marketing_consent": _bool,
+            "patient.robot_call_consent": _bool,
+            "start": self._datetime,
+            "start_date": self._date,
+            "start_time": self._time,
+            "services": self._services,
+            "status": _status,
+            "history.last_result": _outcome,
+            "history.attempts": _int,
+            "history.last_attempt_at": self._datetime,
+        }
+
+    def _compile(self, keys: Mapping[str, str]) -> None:
+        """One extractor per field, with the row keys the MIS actually uses bound in."""
+        self._fields = [
+            (target, spec.label, self._extractor(target, spec, keys))
+            for target, spec in self.config.fields.items()
+        ]
+
+    def _extractor(
+        self, target: str, spec: FieldSpec, keys: Mapping[str, str]
+    ) -> Callable[[Row], object]:
+        """row → our value, `_ABSENT` for an empty optional field, or `ValueProblem`."""
+        convert, from_text = self._converts[target]
+        default, required = spec.default, target in _REQUIRED
+
+        read = self._reader(target, spec, keys)
+
+        def extract(row: Row) -> object:
+            raw = read(row)
+            if raw.__class__ is str:
+                text = raw.strip()  # every conversion strips text first anyway
+                if text:
+                    return text if from_text is None else from_text(text)
+            elif raw is not None:
+                return convert(raw)
+            if default is not None:
+                return convert(default)
+            if required:
+                raise ValueProblem("пустое значение")
+            return _ABSENT
+
+        return extract
+
+    def _reader(
+        self, target: str, spec: FieldSpec, keys: Mapping[str, str]
+    ) -> Callable[[Row], object]:
+        if spec.column is not None:  # the common case: a C-level call, no Python frame
+            return operator.methodcaller("get", keys.get(spec.column, spec.column))
+        if spec.columns is not None:
+            names = [keys.get(c, c) for c in spec.columns]
+
+            def joined(row: Row) -> object:
+                parts = (as_text(row.get(name)) for name in names)
+                return "; ".join(p for p in parts if p)
+
+            return joined
+        if spec.template is not None:
+            template = self._templates[target]
+            placeholders = [(n, keys.get(n, n)) for n in template.names]
+            return lambda row: template.render({n: row.get(key) for n, key in placeholders})
+        const = spec.const
+        return lambda row: const
 
     # -- inbound -------------------------------------------------------------------------------
 
     def bind_columns(self, columns: Iterable[str]) -> RowError | None:
         """Match the configured columns to what the MIS returned; a missing one fails the source."""
         present = {c.lower(): c for c in columns}
-        self._keys = {}
+        keys = {}
         missing = []
         for wanted in sorted(self.config.mis_columns):
             actual = present.get(wanted.lower())
             if actual is None:
                 missing.append(wanted)
             else:
-                self._keys[wanted] = actual
+                keys[wanted] = actual
+        self._compile(keys)
         if missing:
             return RowError(
                 self.source,
@@ -399,13 +519,14 @@ class Mapper:
                     return
             result = self.map_row(label, row)
             if isinstance(result, Appointment):
-                first = seen.setdefault(result.external_id, label)
+                external_id = result.external_id
+                first = seen.setdefault(external_id, label)
                 if first != label:
                     yield RowError(
                         self.source,
                         label,
                         self.config.fields["external_id"].label,
-                        f"повтор id записи {result.external_id!r} (уже была в строке {first})",
+                        f"повтор id записи {external_id!r} (уже была в строке {first})",
                     )
                     continue
                 yield result
@@ -413,120 +534,70 @@ class Mapper:
                 yield from result
 
     def map_row(self, label: int | str, row: Row) -> Appointment | list[RowError]:
+        """One row: every configured field converted, or every problem found in it."""
+        values: dict[str, Any] = {}
         problems: list[tuple[str, str]] = []
-        fields = self.config.fields
-
-        def get(target: str, convert: Any, required: bool = False) -> Any:
-            spec = fields.get(target)
-            if spec is None:
-                return None
+        for target, field, extract in self._fields:
             try:
-                raw = self._raw(target, spec, row)
-                if is_blank(raw):
-                    if spec.default is not None:
-                        raw = spec.default
-                    elif required:
-                        raise ValueProblem("пустое значение")
-                    else:
-                        return None
-                if spec.map is not None or (target == "history.last_result" and self._history_map):
-                    raw = self._translate(raw, spec)
-                return convert(raw, spec)
+                value = extract(row)
             except ValueProblem as exc:
-                problems.append((spec.label, str(exc)))
-                return None
-
-        external_id = get("external_id", _text, required=True)
-        phones = get("patient.phones", self._phones, required=True)
-        start = self._start(get, fields)
-        patient = Patient(
-            name=get("patient.name", _text) or "",
-            phones=tuple(phones or ()),
-            id=get("patient.id", _text),
-            marketing_consent=_or(get("patient.marketing_consent", _bool), False),
-            robot_call_consent=_or(get("patient.robot_call_consent", _bool), True),
-        )
-        doctor = Doctor(
-            name=get("doctor.name", _text) or "", specialty=get("doctor.specialty", _text) or ""
-        )
-        branch = Branch(
-            name=get("branch.name", _text) or "",
-            address=get("branch.address", _text) or "",
-            phone=get("branch.phone", _text) or "",
-            timezone=get("branch.timezone", _text),
-        )
-        services = get("services", self._services) or ()
-        status = get("status", _status) or AppointmentStatus.BOOKED
-        history = self._history(get, fields)
-        extra = {
-            target[len("extra.") :]: get(target, _text) or ""
-            for target in fields
-            if target.startswith("extra.")
-        }
-        if problems or external_id is None or start is None:
+                problems.append((field, str(exc)))
+                continue
+            if value is not _ABSENT:
+                values[target] = value
+        if problems:
             return [RowError(self.source, label, field, msg, dict(row)) for field, msg in problems]
+        return self._appointment(values)
+
+    def _appointment(self, values: dict[str, Any]) -> Appointment:
+        get = values.get
+        start = get("start")
+        if start is None:
+            start = datetime.combine(values["start_date"], values["start_time"], self.zone)
+        history = None
+        if self._has_history:
+            history = MisHistory(
+                get("history.last_result"),
+                get("history.attempts", 0),
+                get("history.last_attempt_at"),
+            )
+        branch = _EMPTY_BRANCH
+        if self._has_branch:
+            branch = _branch(
+                get("branch.name", ""),
+                get("branch.address", ""),
+                get("branch.phone", ""),
+                get("branch.timezone"),
+            )
+        # Positional arguments: keywords cost 0.7 µs an Appointment (docs/decisions.md).
         return Appointment(
-            external_id=external_id,
-            source=self.source,
-            patient=patient,
-            start=start,
-            doctor=doctor,
-            services=services,
-            branch=branch,
-            status=status,
-            history=history,
-            extra=extra,
+            values["external_id"],
+            self.source,
+            Patient(
+                get("patient.name", ""),
+                values["patient.phones"],
+                get("patient.id"),
+                get("patient.marketing_consent", False),
+                get("patient.robot_call_consent", True),
+            ),
+            start,
+            _doctor(get("doctor.name", ""), get("doctor.specialty", "")),
+            get("services", ()),
+            branch,
+            get("status", AppointmentStatus.BOOKED),
+            history,
+            {name: get(target, "") for target, name in self._extra},
         )
 
-    def _raw(self, target: str, spec: FieldSpec, row: Row) -> object:
-        if spec.column is not None:
-            return row.get(self._keys.get(spec.column, spec.column))
-        if spec.columns is not None:
-            parts = (as_text(row.get(self._keys.get(c, c))) for c in spec.columns)
-            return "; ".join(p for p in parts if p)
-        if spec.template is not None:
-            template = self._templates[target]
-            return template.render({n: row.get(self._keys.get(n, n)) for n in template.names})
-        return spec.const
-
-    def _translate(self, raw: object, spec: FieldSpec) -> object:
-        table = spec.map if spec.map is not None else self._history_map
-        assert table is not None
-        key = as_text(raw)
-        if key in table:
-            return table[key]
-        if spec.otherwise is not None:
-            return spec.otherwise
-        raise ValueProblem(f"значение {key[:40]!r} не описано в map ({', '.join(table)})")
-
-    def _phones(self, raw: object, spec: FieldSpec) -> list[str]:
+    def _phones(self, raw: object, spec: FieldSpec) -> tuple[str, ...]:
         numbers, problems = split_phones(as_text(raw), self.config.phone_region)
         if not numbers:
             raise ValueProblem("нет ни одного годного телефона: " + "; ".join(problems))
-        return numbers
+        return tuple(numbers)
 
     def _services(self, raw: object, spec: FieldSpec) -> tuple[str, ...]:
         separator = spec.split or self.config.services_separator
         return tuple(p.strip() for p in as_text(raw).split(separator) if p.strip())
-
-    def _start(self, get: Any, fields: Mapping[str, FieldSpec]) -> datetime | None:
-        if "start" in fields:
-            moment: datetime | None = get("start", self._datetime, required=True)
-            return moment
-        day: date | None = get("start_date", self._date, required=True)
-        at: time | None = get("start_time", self._time, required=True)
-        if day is None or at is None:
-            return None
-        return datetime.combine(day, at, self.zone)
-
-    def _history(self, get: Any, fields: Mapping[str, FieldSpec]) -> MisHistory | None:
-        if not any(t.startswith("history.") for t in fields):
-            return None
-        return MisHistory(
-            last_result=get("history.last_result", _outcome),
-            attempts=get("history.attempts", _int) or 0,
-            last_attempt_at=get("history.last_attempt_at", self._datetime),
-        )
 
     def _datetime(self, raw: object, spec: FieldSpec) -> datetime:
         return as_datetime(raw, self.zone, spec.formats or self.config.datetime_formats)
@@ -595,12 +666,20 @@ class Mapper:
         return table.get(outcome.value, table.get(ANY_OUTCOME, outcome.value))
 
 
-def _or(value: Any, fallback: Any) -> Any:
-    return fallback if value is None else value
-
-
 def _text(raw: object, spec: FieldSpec) -> str:
     return as_text(raw)
+
+
+def _translator(table: Mapping[str, object], otherwise: str | None) -> Callable[[object], object]:
+    def translate(raw: object) -> object:
+        key = as_text(raw)
+        if key in table:
+            return table[key]
+        if otherwise is not None:
+            return otherwise
+        raise ValueProblem(f"значение {key[:40]!r} не описано в map ({', '.join(table)})")
+
+    return translate
 
 
 def _int(raw: object, spec: FieldSpec) -> int:

@@ -36,6 +36,7 @@ from dozvon.mis.source import (
 )
 
 _TABLE_NAME = re.compile(r"^\w+$")
+_PWD = re.compile(r"(?:^|;)\s*(PWD|PASSWORD)\s*=\s*\{?([^;}]*)", re.IGNORECASE)
 
 
 class OdbcConfig(SecretRef):
@@ -44,7 +45,8 @@ class OdbcConfig(SecretRef):
     kind: Literal["odbc"] = "odbc"
     dsn: str | None = None
     connection_string: str | None = None
-    """`DRIVER={MariaDB Unicode};SERVER=...;CHARSET=utf8mb4` without PWD (see password_env)."""
+    """`DRIVER={MariaDB Unicode};SERVER=...;CHARSET=utf8mb4`; PWD via `${secret:NAME}` or
+    password_env, and masked in every message."""
     select: str | None = None
     table: str | None = None
     """Read this whole table and filter the window in Python (drivers without parameters)."""
@@ -63,10 +65,6 @@ class OdbcConfig(SecretRef):
             raise ValueError("укажите ровно одно: select или table")
         if self.table is not None and not _TABLE_NAME.fullmatch(self.table):
             raise ValueError(f"table: недопустимое имя таблицы {self.table!r}")
-        if self.connection_string and re.search(
-            r"(^|;)\s*(PWD|PASSWORD)\s*=", self.connection_string, re.I
-        ):
-            raise ValueError("пароль в connection_string запрещён: задайте password_env")
         return self
 
     @property
@@ -96,6 +94,8 @@ class OdbcConnector(RowConnector):
         super().__init__(mis)
         self.config = config
         self._password = config.password()
+        inline_password = _PWD.search(config.connection_string or "")
+        self._secrets = [self._password, inline_password.group(2) if inline_password else None]
         self.filters_window = config.table is not None
 
     def _connection_string(self) -> str:
@@ -117,7 +117,7 @@ class OdbcConnector(RowConnector):
         return window_values(window, self.mapper.zone, style)
 
     def _fail(self, what: str, statement: str, params: Any, exc: BaseException) -> MisError:
-        return statement_failed(self.name, what, statement, params, exc, [self._password])
+        return statement_failed(self.name, what, statement, params, exc, self._secrets)
 
     def _retrying(self, action: Any, what: str) -> Any:
         return with_retries(
@@ -163,10 +163,13 @@ class OdbcConnector(RowConnector):
     ) -> Iterator[RawRow]:
         number = 0
         try:
-            while batch := cursor.fetchmany(BATCH):
+            while True:
+                batch = cursor.fetchmany(BATCH)
                 for row in batch:
                     number += 1
                     yield number, dict(zip(columns, row, strict=True))
+                if len(batch) < BATCH:  # the end: MDBTools would start over if asked again
+                    break
         except pyodbc.Error as exc:
             raise self._fail(
                 "SELECT (чтение строк)", self.config.select or "", shown, exc

@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
-from dozvon.mis.http import MisHttp, PageGuard
+import httpx
 
-Params = Mapping[str, Any]
+from dozvon.mis.http import MisHttp, PageGuard
 
 
 @dataclass(frozen=True)
@@ -126,17 +126,13 @@ async def pages(
     guard = PageGuard(http, max_pages)
     current: PageRequest | None = paging.first(request)
     while current is not None:
-        guard.request(
-            current.method, current.url, current.params or None, current.json or current.data
-        )
-        body = await http.json(
-            current.method,
-            current.url,
-            params=current.params or None,
-            json=current.json,
-            data=current.data,
-        )
+        # httpx would replace a query already in the URL template; merge instead.
+        url = httpx.URL(current.url)
+        if current.params:
+            url = url.copy_merge_params(dict(current.params))
+        guard.request(current.method, url, None, current.json or current.data)
+        body = await http.json(current.method, url, json=current.json, data=current.data)
         items = [] if body is None else items_of(body, current)
-        guard.items(current.method, current.url, items)
+        guard.items(current.method, url, items)
         yield body, items
         current = paging.next(current, body, items) if body is not None else None

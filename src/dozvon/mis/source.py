@@ -149,9 +149,8 @@ class RowConnector:
                 )
             yield from select(mapped, self.mis.selection, self.policy)
 
-    async def fetch(self, window: Window) -> AsyncIterator[Appointment | RowError]:
-        async for item in in_worker_thread(lambda: self.pipeline(window), self.name):
-            yield item
+    def fetch(self, window: Window) -> AsyncIterator[Appointment | RowError]:
+        return in_worker_thread(lambda: self.pipeline(window), self.name)
 
     async def write(self, record: OutcomeRecord) -> None:
         loop = asyncio.get_running_loop()

@@ -42,7 +42,8 @@ class SqlConfig(SecretRef):
 
     kind: Literal["sql"] = "sql"
     url: str
-    """An SQLAlchemy URL without the password (that comes from password_env / password_file)."""
+    """An SQLAlchemy URL. Its password comes from the settings' `${secret:NAME}` reference, or
+    from password_env / password_file; either way it is masked in every message."""
     select: str
     writeback: str | list[str] | None = None
     """One statement or several, run in one transaction per outcome."""
@@ -54,13 +55,11 @@ class SqlConfig(SecretRef):
 
     @field_validator("url")
     @classmethod
-    def _url_without_password(cls, value: str) -> str:
+    def _url_parses(cls, value: str) -> str:
         try:
-            url = make_url(value)
+            make_url(value)
         except ArgumentError as exc:
             raise ValueError(f"url не разобран: {mask_secrets(str(exc))}") from None
-        if url.password:
-            raise ValueError("пароль в url запрещён: задайте password_env или password_file")
         return value
 
     @property
@@ -81,8 +80,10 @@ class SqlConnector(RowConnector):
     def __init__(self, config: SqlConfig, mis: MisConfig) -> None:
         super().__init__(mis)
         self.config = config
-        self._password = config.password()
-        self._url: URL = make_url(config.url).set(password=self._password)
+        url = make_url(config.url)
+        secret = config.password()
+        self._url: URL = url if secret is None else url.set(password=secret)
+        self._password = self._url.password
         self._engine: Engine | None = None
         self._tunnel = SshTunnel(config.ssh) if config.ssh else None
 
@@ -96,7 +97,7 @@ class SqlConnector(RowConnector):
 
     async def _ready(self) -> None:
         """Open the SSH tunnel first, if any, and point the URL at its local end."""
-        if self._tunnel is not None and self._engine is None:
+        if self._tunnel is not None and not self._tunnel.is_open:
             host, port = await self._tunnel.open(
                 self._url.host or "127.0.0.1", self._url.port, self._url.get_backend_name()
             )
@@ -163,8 +164,10 @@ class SqlConnector(RowConnector):
             conn.close()
 
     def _rows(self, result: CursorResult[Any], params: dict[str, object]) -> Iterator[RawRow]:
-        try:
-            yield from enumerate(result.mappings(), 1)
+        keys = list(result.keys())
+        try:  # plain dicts: SQLAlchemy's RowMapping.get costs ~0.3 µs a field
+            for number, row in enumerate(result, 1):
+                yield number, dict(zip(keys, row, strict=True))
         except DBAPIError as exc:
             raise self._fail("SELECT (чтение строк)", self.config.select, params, exc) from None
 

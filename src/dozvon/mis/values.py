@@ -34,10 +34,6 @@ class ValueProblem(ValueError):
     """A value that cannot become what the field needs; the message is shown to the admin."""
 
 
-def is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def as_text(value: object) -> str:
     """Text as a person would read it: Excel's 101.0 is "101", a Decimal keeps its digits."""
     if value is None:
@@ -76,10 +72,40 @@ def as_bool(value: object) -> bool:
     raise ValueProblem(f"ожидалось да/нет, получено {text[:40]!r}")
 
 
+_FAST_FORMATS: dict[str, re.Pattern[str]] = {
+    fmt: re.compile(pattern)
+    for fmt, pattern in {
+        "%d.%m.%Y %H:%M": r"(?P<d>\d\d)\.(?P<m>\d\d)\.(?P<Y>\d{4}) (?P<H>\d\d):(?P<M>\d\d)",
+        "%d.%m.%Y %H:%M:%S": r"(?P<d>\d\d)\.(?P<m>\d\d)\.(?P<Y>\d{4}) "
+        r"(?P<H>\d\d):(?P<M>\d\d):(?P<S>\d\d)",
+        "%d.%m.%Y": r"(?P<d>\d\d)\.(?P<m>\d\d)\.(?P<Y>\d{4})",
+        "%H:%M": r"(?P<H>\d\d):(?P<M>\d\d)",
+        "%H:%M:%S": r"(?P<H>\d\d):(?P<M>\d\d):(?P<S>\d\d)",
+    }.items()
+}
+"""The commonest formats without strptime, which costs ~10 µs a call: 1 s per 100k rows."""
+
+
+def _fast(text: str, fmt: str) -> datetime | None:
+    pattern = _FAST_FORMATS.get(fmt)
+    match = pattern.fullmatch(text) if pattern is not None else None
+    if match is None:
+        return None
+    parts = match.groupdict()
+    return datetime(
+        int(parts.get("Y") or 1900),
+        int(parts.get("m") or 1),
+        int(parts.get("d") or 1),
+        int(parts["H"]) if "H" in parts else 0,
+        int(parts["M"]) if "M" in parts else 0,
+        int(parts["S"]) if "S" in parts else 0,
+    )
+
+
 def _parse(text: str, formats: Sequence[str], kind: str) -> datetime:
     for fmt in formats:
         try:
-            return datetime.strptime(text, fmt)
+            return _fast(text, fmt) or datetime.strptime(text, fmt)
         except ValueError:
             continue
     raise ValueProblem(f"не удалось разобрать {kind} {text[:40]!r} (форматы: {', '.join(formats)})")
@@ -118,7 +144,7 @@ def as_time(value: object, formats: Sequence[str]) -> time:
     if isinstance(value, time):
         return value
     if hasattr(value, "total_seconds"):  # MySQL TIME columns arrive as timedelta
-        seconds = int(value.total_seconds())  # type: ignore[attr-defined]
+        seconds = int(value.total_seconds())
         return time(seconds // 3600 % 24, seconds // 60 % 60, seconds % 60)
     text = as_text(value)
     if not text:
@@ -155,11 +181,12 @@ class SafeTemplate:
             out.append(literal)
             if name is not None:
                 value = values.get(name)
-                out.append(_render_value(value))
+                out.append(display_text(value))
         return " ".join("".join(out).split())
 
 
-def _render_value(value: object) -> str:
+def display_text(value: object) -> str:
+    """How a value reads in a file cell or a message: Russian date order, no seconds."""
     if isinstance(value, datetime):
         return value.strftime("%d.%m.%Y %H:%M")
     if isinstance(value, date):

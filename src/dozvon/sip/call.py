@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -25,6 +26,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 Side = Literal["us", "them"]
 DTMF_SYMBOLS = "0123456789*#ABCD"
+REASONS = {
+    404: "Not Found",
+    480: "Temporarily Unavailable",
+    486: "Busy Here",
+    488: "Not Acceptable Here",
+    600: "Busy Everywhere",
+    603: "Decline",
+}
 
 
 @dataclass(slots=True)
@@ -43,9 +52,17 @@ class CallResult:
     talk_seconds: float = 0.0
 
 
+_DIGIT_RUN = re.compile(r"\+?\d[\d\-() ]{4,}\d")
+
+
 def mask_user(uri_user: str) -> str:
     """A SIP user part is often a phone number: never log it whole."""
     return mask_phone(uri_user) if any(c.isdigit() for c in uri_user) else uri_user
+
+
+def mask_numbers(text: str) -> str:
+    """Parse errors quote the faulty input, which may hold a phone number: mask digit runs."""
+    return _DIGIT_RUN.sub(lambda match: mask_phone(match.group()), text)
 
 
 def dtmf_from_info(content_type: str, body: bytes) -> str | None:
@@ -277,9 +294,9 @@ class Call:
         try:
             self.stream = negotiate(parse_sdp(message.body), self._ua.config.codecs)
         except ParseError as exc:
-            log.warning("call %s: unusable SDP: %s", self.call_id[:8], exc.what)
+            log.warning("call %s: unusable SDP: %s", self.call_id[:8], mask_numbers(exc.what))
             return
-        self.media.start(self.stream)
+        self._start_media(self.stream)
 
     def _on_answer(self, tx: ClientTransaction, response: Response) -> None:
         if self._ring_timer is not None:
@@ -350,7 +367,7 @@ class Call:
             return
         direction = answer_direction(self.stream.direction) if self.stream else "sendrecv"
         if self.stream is not None:
-            self.media.start(self.stream)
+            self._start_media(self.stream)
         self._ua.respond(
             self._server_tx,
             200,
@@ -361,9 +378,10 @@ class Call:
         )
         self._mark_answered()
 
-    async def reject(self, status: int = 486, reason: str = "Busy Here") -> None:
+    async def reject(self, status: int = 486, reason: str | None = None) -> None:
         if self._server_tx is None or self.answered.is_set() or not self.is_active:
             return
+        reason = reason or REASONS.get(status, "Rejected")
         tag = self.dialog.local.tag if self.dialog else None
         self._ua.respond(self._server_tx, status, reason, to_tag=tag)
         self._end(status, reason, "us")
@@ -381,7 +399,7 @@ class Call:
 
     def on_ack_timeout(self) -> None:
         log.warning("call %s: no ACK for our 200, hanging up", self.call_id[:8])
-        self._ua.spawn(self._send_bye())
+        self._ua.spawn(self._send_bye("no ACK"))
 
     # ---- in-dialog requests from the peer ----
 
@@ -419,7 +437,7 @@ class Call:
             self._ua.respond(tx, 488, "Not Acceptable Here", warning=exc.what)
             return
         self.stream = stream
-        self.media.start(stream)
+        self._start_media(stream)
         log.info(
             "call %s: session %s", self.call_id[:8], "on hold" if stream.on_hold else "resumed"
         )
@@ -448,6 +466,14 @@ class Call:
             version=self._sdp_version,
         )
 
+    def _start_media(self, stream: Negotiated) -> None:
+        """A peer's SDP the media cannot use (a host name, an odd payload type) costs the audio,
+        not the call: signalling goes on and the failure is logged."""
+        try:
+            self.media.start(stream)
+        except ValueError as exc:
+            log.warning("call %s: media not started: %s", self.call_id[:8], exc)
+
     def _on_digit(self, digit: str) -> None:
         self._digits.put_nowait(digit)
 
@@ -461,10 +487,10 @@ class Call:
         self.answered.set()
         log.info("call %s: answered after %.1f s", self.call_id[:8], self.result.ring_seconds)
 
-    async def _send_bye(self) -> None:
+    async def _send_bye(self, reason: str = "we hung up") -> None:
         if self.dialog is None or not self.is_active:
             return
-        self._end(self.result.sip_status, "we hung up", "us")
+        self._end(self.result.sip_status, reason, "us")
         request = self.dialog.request("BYE", self._ua.via())
         await self._ua.request(request, await self._ua.dialog_destination(self.dialog))
 

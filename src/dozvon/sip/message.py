@@ -4,7 +4,6 @@ Kept free of I/O so the same code serves UDP datagrams, TCP streams and the fuzz
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 COMPACT_FORMS = {
@@ -140,9 +139,6 @@ class Headers:
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self.get(name) is not None
-
-    def __iter__(self) -> Iterator[tuple[str, str]]:
-        return iter(self.items)
 
     def copy(self) -> Headers:
         return Headers(list(self.items))

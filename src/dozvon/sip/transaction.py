@@ -37,14 +37,7 @@ class TimerConfig:
 
     @property
     def b(self) -> float:
-        return 64 * self.t1
-
-    f = b
-    h = b
-    j = b
-
-    @property
-    def d(self) -> float:
+        """INVITE client gives up; also F (non-INVITE), H (ACK wait), J, and our Timer D."""
         return 64 * self.t1
 
 
@@ -302,7 +295,7 @@ class TransactionLayer:
             if tx.is_invite:
                 tx.ack = build_non2xx_ack(tx.request, response)
                 events.append(Send(tx.ack, tx.destination))
-                wait = 0.0 if tx.destination.reliable else self.timers.d
+                wait = 0.0 if tx.destination.reliable else self.timers.b
             else:
                 wait = 0.0 if tx.destination.reliable else self.timers.t4
             tx.timeout_at = now + wait
@@ -365,7 +358,7 @@ class TransactionLayer:
             tx.state = State.ACCEPTED
             tx.interval = self.timers.t1
             tx.retransmit_at = now + tx.interval if unreliable else None
-            tx.timeout_at = now + self.timers.h
+            tx.timeout_at = now + self.timers.b
             number, _ = parse_cseq(tx.request.headers.get("cseq") or "")
             tx.ack_key = (tx.request.headers.get("call-id") or "", number)
             self._accepted[tx.ack_key] = tx
@@ -373,10 +366,10 @@ class TransactionLayer:
             tx.state = State.COMPLETED
             tx.interval = self.timers.t1
             tx.retransmit_at = now + tx.interval if unreliable else None
-            tx.timeout_at = now + self.timers.h
+            tx.timeout_at = now + self.timers.b
         else:
             tx.state = State.COMPLETED
-            tx.timeout_at = now + (self.timers.j if unreliable else 0.0)
+            tx.timeout_at = now + (self.timers.b if unreliable else 0.0)
         self._schedule(tx)
         return events
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dozvon.sip.auth import Credentials, authorization, parse_challenge
-from dozvon.sip.call import Call, IncomingHandler, mask_user
+from dozvon.sip.call import Call, IncomingHandler, mask_numbers, mask_user
 from dozvon.sip.dialog import Dialog
 from dozvon.sip.media_port import MediaFactory, NoMediaFactory
 from dozvon.sip.message import (
@@ -55,6 +55,7 @@ from dozvon.sip.uri import (
 )
 
 log = logging.getLogger(__name__)
+REGISTER_RETRY = 30.0  # seconds between attempts after a failed (re-)registration
 ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER, NOTIFY"
 
 
@@ -83,6 +84,26 @@ def _is_ip(host: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def warning_value(host: str, text: str) -> str:
+    """A Warning header (RFC 3261 §20.43) naming what was wrong, safe inside its quotes."""
+    return f'399 {host} "{text[:80].replace(chr(34), chr(39))}"'
+
+
+def _check_addresses(message: Request | Response) -> None:
+    """Parse now the address headers calls and dialogs read later, so a bad one is a
+    malformed message (400 or dropped) rather than an error halfway through a call."""
+    try:
+        for name in ("from", "to"):
+            parse_name_addr(message.headers.get(name) or "")
+        for name in ("contact", "record-route", "route"):
+            for value in message.headers.get_all(name):
+                if value != "*":
+                    parse_name_addr(value)
+        parse_via(message.headers.get("via") or "")
+    except ParseError as exc:
+        raise ParseError(exc.what, message.headers, isinstance(message, Request)) from exc
 
 
 class UserAgent:
@@ -202,14 +223,14 @@ class UserAgent:
         return NameAddr(SipUri(self.domain, target.strip(), self.config.domain_port))
 
     async def _resolve(self, uri: SipUri) -> Destination:
-        transport = uri.params.get("transport") or self.config.transport
+        transport = uri.transport or self.config.transport
         host = uri.host
         if not _is_ip(host):
             if host not in self._resolved:
                 infos = await asyncio.get_running_loop().getaddrinfo(host, None)
                 self._resolved[host] = str(infos[0][4][0])
             host = self._resolved[host]
-        return Destination(transport.lower(), host, uri.port or 5060)
+        return Destination(transport, host, uri.port or 5060)
 
     async def request_destination(self, uri: SipUri) -> Destination:
         if self.config.outbound_proxy:
@@ -277,7 +298,7 @@ class UserAgent:
         try:
             challenge = parse_challenge(challenge_text)
         except ParseError as exc:
-            log.warning("cannot answer challenge: %s", exc.what)
+            log.warning("cannot answer challenge: %s", mask_numbers(exc.what))
             return None
         count = self._nonce_counts.get(challenge.nonce, 0) + 1
         self._nonce_counts[challenge.nonce] = count
@@ -314,22 +335,28 @@ class UserAgent:
             self._register_cseq = parse_cseq(response.headers.get("cseq") or "0 X")[0]
         if response is None or not 200 <= response.status < 300:
             status = response.status if response else "no response"
-            log.warning("REGISTER %s at %s failed: %s", self.config.user, self.domain, status)
+            user = mask_user(self.config.user)
+            log.warning("REGISTER %s at %s failed: %s", user, self.domain, status)
             self.registered = False
+            if wanted and self.config.register_expires:  # keep trying while we run
+                self._schedule_register(REGISTER_RETRY)
             return False
         if wanted and self._learn_nat_address(response):
             return await self.register(expires)
         granted = self._granted_expiry(response, wanted)
         self.registered = granted > 0
         self.registered_until = self.now() + granted
+        if granted > 0:
+            self._schedule_register(granted * 0.8)
+        log.info("REGISTER %s at %s: %d s", mask_user(self.config.user), self.domain, granted)
+        return True
+
+    def _schedule_register(self, delay: float) -> None:
         if self._refresh is not None:
             self._refresh.cancel()
-        if granted > 0:
-            self._refresh = asyncio.get_running_loop().call_later(
-                granted * 0.8, lambda: self.spawn(self.register())
-            )
-        log.info("REGISTER %s at %s: %d s", self.config.user, self.domain, granted)
-        return True
+        self._refresh = asyncio.get_running_loop().call_later(
+            delay, lambda: self.spawn(self.register())
+        )
 
     def _learn_nat_address(self, response: Response) -> bool:
         """RFC 3581: received/rport on our Via show our address outside a NAT. True when it
@@ -381,7 +408,7 @@ class UserAgent:
         if status == 200 and tx.request.method in ("OPTIONS", "INVITE"):
             response.headers.add("allow", self.allow)
         if warning:
-            response.headers.add("warning", f'399 {self.advertised_host} "{warning[:80]}"')
+            response.headers.add("warning", warning_value(self.advertised_host, warning))
         if sdp is not None:
             response.headers.add("content-type", "application/sdp")
             response.body = sdp
@@ -454,6 +481,7 @@ class UserAgent:
     def _on_message(self, data: bytes, source: Destination) -> None:
         try:
             message = parse(data)
+            _check_addresses(message)
             if isinstance(message, Request):
                 self._stamp_via(message, source)
             events = self.layer.receive(message, source, self.now())
@@ -477,22 +505,23 @@ class UserAgent:
             )
 
     def _reject_malformed(self, exc: ParseError, source: Destination) -> None:
+        what = mask_numbers(exc.what)
         if not exc.is_request:
-            log.warning("dropped a malformed SIP message from %s: %s", source.host, exc.what)
+            log.warning("dropped a malformed SIP message from %s: %s", source.host, what)
             return
         headers = exc.headers
         try:
             parse_cseq(headers.get("cseq") or "")
             parse_via(headers.get("via") or "")
         except ParseError:
-            log.warning("malformed request from %s, cannot answer: %s", source.host, exc.what)
+            log.warning("malformed request from %s, cannot answer: %s", source.host, what)
             return
         if not all(headers.get(name) for name in ("from", "to", "call-id")):
-            log.warning("malformed request from %s, cannot answer: %s", source.host, exc.what)
+            log.warning("malformed request from %s, cannot answer: %s", source.host, what)
             return
-        log.warning("400 to a malformed request from %s: %s", source.host, exc.what)
+        log.warning("400 to a malformed request from %s: %s", source.host, what)
         response = self._response_for(headers, 400, "Bad Request", None)
-        response.headers.add("warning", f'399 {self.advertised_host} "{exc.what[:80]}"')
+        response.headers.add("warning", warning_value(self.advertised_host, exc.what))
         self.transports.send(serialize(response), source)
 
     def _process(self, events: list[Event]) -> None:

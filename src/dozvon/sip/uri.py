@@ -53,11 +53,10 @@ class SipUri:
     params: Params = field(default_factory=dict)
 
     @property
-    def transport(self) -> str:
-        return (self.params.get("transport") or "udp").lower()
-
-    def with_params(self, **params: str | None) -> SipUri:
-        return replace(self, params={**self.params, **params})
+    def transport(self) -> str | None:
+        """The transport the URI asks for (RFC 3261 §19.1.1), lower-case, if any."""
+        value = self.params.get("transport")
+        return value.lower() if value else None
 
     def __str__(self) -> str:
         user = f"{self.user}@" if self.user else ""

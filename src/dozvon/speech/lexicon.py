@@ -31,6 +31,9 @@ OTHER_SECTIONS = ("specialties",)
 
 _VOWELS = "аеёиоуыэюяАЕЁИОУЫЭЮЯ"
 _WORD = re.compile(r"^[А-Яа-яЁё-]+$")
+_POSSESSIVE = re.compile(r"(ов|ев|ёв|ин|ын)$")
+_ENDINGS = ("", "а", "у", "ым", "е", "ой")
+_WORD_IN_TEXT = re.compile(r"(?<![\w+])[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)*(?![\w+])")
 _STRESSED = re.compile(rf"^[А-Яа-яЁё-]*[{_VOWELS}]\+[А-Яа-яЁё-]*$")
 
 
@@ -59,7 +62,7 @@ class Lexicon:
                 merged[name].update(entries)
         return cls(**merged)
 
-    @property
+    @cached_property
     def version(self) -> str:
         """A hash of the content: equal lexicons share a version whatever file they came from."""
         canonical = json.dumps(
@@ -72,30 +75,79 @@ class Lexicon:
     def apply(self, text: str) -> str:
         """Phrases first (they may contain abbreviations), then abbreviations, then stress."""
         for pattern, spoken in self._rules:
-            text = pattern.sub(lambda match, said=spoken: _keep_case(said, match.group()), text)
-        return text
+            text = pattern.sub(spoken.replace("\\", "\\\\"), text)  # literal, not a template
+        return _WORD_IN_TEXT.sub(self._stress_word, text) if self._stressed else text
 
     @cached_property
     def _rules(self) -> list[tuple[re.Pattern[str], str]]:
         rules: list[tuple[re.Pattern[str], str]] = []
         for written, spoken in sorted(self.phrases.items(), key=lambda kv: -len(kv[0])):
-            words = r"\s+".join(re.escape(w) for w in written.split())
+            words = r"\s+".join(_yo_pattern(re.escape(w)) for w in written.split())
             rules.append((re.compile(rf"(?<!\w){words}(?!\w)", re.IGNORECASE), spoken))
         for written, spoken in self.abbreviations.items():
             rules.append((re.compile(rf"(?<![\w-]){re.escape(written)}(?!\w)"), spoken))
-        for written, spoken in self.stress.items():
-            pattern = re.compile(rf"(?<![\w+]){re.escape(written)}(?![\w+])", re.IGNORECASE)
-            rules.append((pattern, spoken))
         return rules
+
+    @cached_property
+    def _stressed(self) -> dict[str, str]:
+        """Lower-cased word → marked word: the entries, and for a surname in -ов/-ин (-ова/-ина)
+        its other case forms, so «Ивано+ва» also marks «Ивановой» and «Иванову». An explicit
+        entry for a form wins over a generated one."""
+        table: dict[str, str] = {}
+        for written, spoken in self.stress.items():
+            for form, marked in surname_forms(written, spoken).items():
+                table.setdefault(_fold(form), marked)
+        for written, spoken in self.stress.items():
+            table[_fold(written)] = spoken
+        return table
+
+    def _stress_word(self, match: re.Match[str]) -> str:
+        word = match.group()
+        marked = self._stressed.get(_fold(word))
+        if marked is not None:
+            return _keep_case(marked, word)
+        if "-" in word:  # each part of «Иванова-Петрова» on its own
+            return "-".join(
+                _keep_case(self._stressed[_fold(p)], p) if _fold(p) in self._stressed else p
+                for p in word.split("-")
+            )
+        return word
+
+
+def surname_forms(written: str, spoken: str) -> dict[str, str]:
+    """Every case form, both genders, of a possessive surname (-ов, -ев, -ин, -ын and their -а),
+    stressed as the entry says. Stress on the stem stays there («Ивано+ва» → «Ивано+вой»,
+    «Ивано+вым»; «Семёнова» → «Семёновой»); stress on the ending follows the ending («Ильина+» →
+    «Ильино+й», «Ильи+н»), as does the oblique stress of a man's surname stressed on -и́н
+    («Ильи+н» → «Ильину+»)."""
+    lowered = written.lower()
+    if _POSSESSIVE.search(lowered):
+        base = written
+    elif _POSSESSIVE.search(lowered[:-1]) and lowered.endswith("а"):
+        base = written[:-1]
+    else:
+        return {}
+    if STRESS_MARK not in spoken:  # ё carries the stress, always on the stem
+        return {base + e: spoken[: len(base)] + e for e in _ENDINGS}
+    mark = spoken.index(STRESS_MARK)
+    if base == written:
+        on_ending = mark == len(base) - 1 and lowered.endswith(("ин", "ын"))
+    else:
+        on_ending = mark == len(written)
+    if not on_ending:
+        return {base + e: (base + e)[:mark] + STRESS_MARK + (base + e)[mark:] for e in _ENDINGS}
+    forms = {base: base[:-1] + STRESS_MARK + base[-1]}
+    forms.update({base + e: base + e[0] + STRESS_MARK + e[1:] for e in _ENDINGS[1:]})
+    return forms
 
 
 def _keep_case(spoken: str, original: str) -> str:
-    """A stress entry keeps the letter case the text had («ИВАНОВА» → «ИВАНО+ВА»); phrases and
-    abbreviations are said as the lexicon writes them."""
-    if spoken.replace(STRESS_MARK, "").lower() != original.lower():
-        return spoken
+    """The entry's letters (its ё) in the text's letter case: «ИВАНОВА» → «ИВАНО+ВА»."""
     letters = iter(original)
-    return "".join(c if c == STRESS_MARK else next(letters) for c in spoken)
+    return "".join(
+        c if c == STRESS_MARK else (c.upper() if next(letters).isupper() else c.lower())
+        for c in spoken
+    )
 
 
 @cache
@@ -112,6 +164,8 @@ def read_lexicon(path: Path) -> dict[str, dict[str, str]]:
     """Parse and validate one file; raise LexiconError listing every problem, not just the first."""
     try:
         source = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise LexiconError([f"{path}: not UTF-8 text"]) from None
     except OSError as exc:
         raise LexiconError([f"{path}: cannot read: {exc.strerror}"]) from None
     try:
@@ -186,8 +240,24 @@ def _check(section: str, written: str, spoken: str) -> str | None:
     if section == "stress":
         if not _WORD.match(written):
             return "a stress entry is a single word of Russian letters"
-        if spoken.count(STRESS_MARK) != 1 or not _STRESSED.match(spoken):
-            return f"mark the stress with one '{STRESS_MARK}' after the stressed vowel: Ивано+ва"
-        if spoken.replace(STRESS_MARK, "").lower() != written.lower():
-            return f"the spoken form {spoken!r} spells a different word; only add '{STRESS_MARK}'"
+        yo_only = STRESS_MARK not in spoken and "ё" in spoken.lower()
+        if not yo_only and (spoken.count(STRESS_MARK) != 1 or not _STRESSED.match(spoken)):
+            return (
+                f"mark the stress with one '{STRESS_MARK}' after the stressed vowel (Ивано+ва) "
+                "or write ё (Семёнова)"
+            )
+        if _fold(spoken.replace(STRESS_MARK, "")) != _fold(written):
+            return (
+                f"the spoken form {spoken!r} spells a different word; only add '{STRESS_MARK}' "
+                "or put ё for е"
+            )
     return None
+
+
+def _yo_pattern(escaped: str) -> str:
+    return re.sub("[еёЕЁ]", "[её]", escaped)
+
+
+def _fold(word: str) -> str:
+    """MIS often write е for ё: «Семенова» and «Семёнова» are one entry."""
+    return word.lower().replace("ё", "е")

@@ -8,8 +8,9 @@ templates; this is for the remaining free text (a service's name, a clinic's own
 is genitive («приём 27.11» → «двадцать седьмого ноября») and a time nominative.
 
 Limits (documented in docs/guide/lexicon.md): a plain number is read as a cardinal in the
-nominative and does not agree with the noun after it («2 этаж» → «два этаж»); «10.05» is read as
-a date, not a decimal; years need four digits."""
+nominative and does not agree with the noun after it («2 этаж» → «два этаж»); groups of three
+digits after a space join the number before them («1 500» → «одна тысяча пятьсот»); «10.05» is
+read as a date, not a decimal; years need four digits."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ _MONTHS = ("январ", "феврал", "мар", "апрел", "ма", "июн
            "ноябр", "декабр")  # fmt: skip
 _PREPOSITION_CASE = {
     "на": Case.ACCS, "в": Case.ACCS, "во": Case.ACCS, "про": Case.ACCS, "через": Case.ACCS,
+    "по": Case.ACCS,
     "к": Case.DATV, "ко": Case.DATV,
     "перед": Case.ABLT, "за": Case.ABLT, "между": Case.ABLT,
     "о": Case.LOCT, "об": Case.LOCT, "при": Case.LOCT,
@@ -44,7 +46,8 @@ _DATE_WORDS = re.compile(
     re.IGNORECASE,
 )
 _TIME = re.compile(_PREP + r"(?<![\d:])(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)(?![\d:])")
-_NUMBER = re.compile(r"(?<![\w.,])\d+(?:,\d+)?(?![\w]|[.,]\d)")
+_NUMBER = re.compile(r"(?<![\w.,])(?:\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:,\d+)?(?![\w]|[.,]\d)")
+"""A number, with thousands grouped by spaces as Russian writes them («1 500»)."""
 
 
 def spoken_text(text: str, lexicon: Lexicon) -> str:
@@ -60,7 +63,7 @@ def spoken_text(text: str, lexicon: Lexicon) -> str:
 
 def _number(match: re.Match[str]) -> str:
     """Leading zeros mean a code, read digit by digit: «0042» → «ноль ноль сорок два»."""
-    written = match.group()
+    written = re.sub(r"[ \u00a0\u202f]", "", match.group())
     if len(written) > 1 and written.startswith("0") and "," not in written:
         return digit_groups_ru(written)
     return number_ru(written)

@@ -30,6 +30,7 @@ from dozvon.mis.config import load, open_connector
 from dozvon.sip.rtp_media import EngineMedia
 from dozvon.sip.ua import UaConfig, UserAgent
 from dozvon.speech.tts.registry import create_engine
+from dozvon.speech.voice import Voice
 from dozvon.store import Store, upgrade
 from tests.integration.sip.conftest import free_port, stop_process, wait_for_port, with_fresh_ports
 from tests.integration.sip.test_softphones import Softphone, start_baresip
@@ -219,7 +220,7 @@ async def test_outcomes_of_real_calls_land_in_mariadb(
     upgrade(store.engine)
     connector = open_connector(load(clinic.mis_config()))
     voice = VoiceChannel(
-        voice_ua, tts, ClinicInfo(CLINIC_NAME), ring_timeout=3.0, route=route.__getitem__
+        voice_ua, Voice(tts), ClinicInfo(CLINIC_NAME), ring_timeout=3.0, route=route.__getitem__
     )
     runner = CampaignRunner(
         store,

@@ -1,6 +1,5 @@
 """Hostile and unexpected input reaching a live session: counted, dropped, never fatal."""
 
-import asyncio
 import random
 import socket
 
@@ -8,6 +7,7 @@ import numpy as np
 import pytest
 
 from dozvon.media import Codec, DtmfEvent, MediaEngine, RtpSession, rtp
+from tests.integration.media.waiting import eventually
 
 
 def _udp() -> socket.socket:
@@ -24,12 +24,12 @@ async def test_garbage_datagrams_are_counted_and_the_call_goes_on(
     with _udp() as attacker:
         for datagram in junk:
             attacker.sendto(datagram, ("127.0.0.1", callee.local_port))
-        await asyncio.sleep(0.1)
+        await eventually(lambda: callee.stats.malformed >= len(junk))
     assert callee.stats.malformed == len(junk)
     digits: list[DtmfEvent] = []
     callee.on_digit(digits.append)
     await caller.send_digit("4")
-    await asyncio.sleep(0.05)
+    await eventually(lambda: bool(digits))
     assert [d.digit for d in digits] == ["4"]
 
 
@@ -60,7 +60,7 @@ async def test_after_latching_packets_from_elsewhere_are_foreign(
     pair: tuple[RtpSession, RtpSession],
 ) -> None:
     caller, callee = pair
-    await asyncio.sleep(0.1)  # the caller's packets latch the callee
+    await eventually(lambda: callee.stats.packets_received > 0)  # latched on the caller
     heard: list[bytes] = []
     callee.add_tap(heard.append)
     loud = b"\x00" * 160  # A-law 0x00 decodes to -5504, unlike the caller's silence
@@ -68,7 +68,7 @@ async def test_after_latching_packets_from_elsewhere_are_foreign(
         for seq in range(5):
             packet = rtp.build(8, seq, seq * 160, 77, loud)
             intruder.sendto(packet, ("127.0.0.1", callee.local_port))
-        await asyncio.sleep(0.1)
+        await eventually(lambda: callee.stats.foreign >= 5 and len(heard) >= 5)
     assert callee.stats.foreign == 5
     assert callee.remote_address == ("127.0.0.1", caller.local_port)
     assert heard and all(np.frombuffer(f, dtype="<i2").min() > -5000 for f in heard)
@@ -79,7 +79,7 @@ async def test_unknown_payload_types_are_counted(engine: MediaEngine) -> None:
     with _udp() as peer:
         session.set_remote("127.0.0.1", peer.getsockname()[1], Codec.PCMA, 101)
         peer.sendto(rtp.build(13, 1, 0, 5, b"\x40"), ("127.0.0.1", session.local_port))
-        await asyncio.sleep(0.05)
+        await eventually(lambda: session.stats.packets_received > 0)
     assert session.stats.unknown_payload == 1
     assert session.stats.packets_received == 1
 

@@ -4,7 +4,6 @@ sipp echoes on its media port from start-up, no SIP call needed; setting up call
 layer's tests' job. The echo keeps our SSRC and sequence numbers, as a media relay would.
 """
 
-import asyncio
 import os
 import re
 import signal
@@ -18,6 +17,7 @@ import numpy as np
 import pytest
 
 from dozvon.media import Codec, DtmfEvent, MediaEngine
+from tests.integration.media.waiting import eventually
 
 pytestmark = pytest.mark.sip
 
@@ -78,7 +78,7 @@ async def test_sipp_echoes_our_prompt_and_our_rfc4733_digit(sipp_echo_port: int)
         prompt = (6000 * np.sin(2 * np.pi * 1000 * n / 8000)).astype("<i2").tobytes()
         assert await session.play(prompt).done() is True
         assert await session.send_digit("9") is True
-        await asyncio.sleep(0.2)
+        await eventually(lambda: bool(digits) and len(heard) >= 50)
         echoed = np.frombuffer(b"".join(heard), dtype="<i2").astype(float)
         spectrum = np.abs(np.fft.rfft(echoed))
         assert np.argmax(spectrum) * 8000 / echoed.size == pytest.approx(1000, abs=10)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from firebird.driver import create_database
 
 from dozvon.mis.base import Window
 
@@ -158,7 +159,7 @@ def _server_db(
 
 
 @contextlib.contextmanager
-def _database(kind: str, tmp_path: Path) -> Iterator[Backend]:
+def make_database(kind: str, tmp_path: Path) -> Iterator[Backend]:
     name = f"dozvon_mis_{os.getpid()}"
     if kind == "sqlite":
         path = tmp_path / "mis.sqlite"
@@ -167,8 +168,6 @@ def _database(kind: str, tmp_path: Path) -> Iterator[Backend]:
         yield Backend(kind, f"sqlite:///{path}", engine, f"DRIVER={{SQLite3}};Database={path}")
         engine.dispose()
     elif kind == "firebird":
-        from firebird.driver import create_database
-
         path = tmp_path / "mis.fdb"
         create_database(str(path), user="SYSDBA", charset="UTF8").close()
         url = f"firebird+firebird://SYSDBA@/{path}?charset=UTF8"
@@ -206,14 +205,21 @@ POSTGRES = pytest.param("postgres", marks=pytest.mark.postgres)
 @pytest.fixture(params=["sqlite", "firebird", MARIADB, POSTGRES])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     """A fresh copy of the worklist in one real database per test."""
-    with _database(request.param, tmp_path) as db:
+    with make_database(request.param, tmp_path) as db:
         yield db
 
 
 @pytest.fixture(params=["sqlite", MARIADB, POSTGRES])
 def odbc_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     """The same, for the databases Debian ships an ODBC driver for."""
-    with _database(request.param, tmp_path) as db:
+    with make_database(request.param, tmp_path) as db:
+        yield db
+
+
+@pytest.fixture
+def maria(tmp_path: Path) -> Iterator[Backend]:
+    """MariaDB only: for the tunnels, which are MySQL-specific."""
+    with make_database("mariadb", tmp_path) as db:
         yield db
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from dozvon.mis.base import MisError, OutcomeRecord, RowError
 from dozvon.mis.config import load, open_connector
 from dozvon.mis.source import Connector
 
-from .conftest import SELECT, UPDATE, WINDOW, Backend, FlakyProxy, mis_config
+from .conftest import SELECT, UPDATE, WINDOW, Backend, FlakyProxy, make_database, mis_config
 
 
 def connector(backend: Backend, **source: Any) -> Connector:
@@ -145,6 +146,13 @@ async def test_password_is_masked_and_connection_loss_is_retried(
         with pytest.raises(MisError) as info:
             await collect(open_connector(load(mis_config(refused))))
         assert "Sekr3t" not in str(info.value) and "SELECT 1" in str(info.value)
+
+        # a password substituted into the URL from ${secret:NAME} is masked just the same
+        in_url = {**src, "url": f"mysql+pymysql://dozvon_mis:Sekr3t-pw@127.0.0.1:{proxy.port}/"}
+        del in_url["password_env"]
+        with pytest.raises(MisError) as info:
+            await collect(open_connector(load(mis_config(in_url))))
+        assert "no_such_db" in str(info.value) and "Sekr3t" not in str(info.value)
     finally:
         proxy.close()
         with admin.connect() as c:
@@ -152,8 +160,32 @@ async def test_password_is_masked_and_connection_loss_is_retried(
         admin.dispose()
 
 
-def test_password_in_url_is_refused() -> None:
-    from pydantic import ValidationError
+async def test_hostile_rows_in_a_typeless_database(tmp_path: Path) -> None:
+    with make_database("sqlite", tmp_path) as db:
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO appointments (id, patient_name, phone, appt_at, call_attempts) "
+                    "VALUES (108, 'Плохая дата', '89161234599', '2026-11-27 25:99', 0), "
+                    "(101, 'Двойник', '89161234598', '2026-11-27 16:00:00', 0)"
+                )
+            )
+        appts, errors = await collect(connector(db))
+    assert [a.external_id for a in appts] == ["101", "102", "104", "105"]
+    assert {(e.row, e.field) for e in errors} >= {(2, "id"), (8, "appt_at")}
+    assert any("повтор" in e.message for e in errors)
 
-    with pytest.raises(ValidationError, match="password_env"):
-        load(mis_config({"kind": "sql", "url": "mysql+pymysql://u:pw@h/db", "select": "SELECT 1"}))
+
+@pytest.mark.mariadb
+async def test_write_survives_a_dropped_connection(maria: Backend) -> None:
+    proxy = FlakyProxy(("127.0.0.1", 3306), drop=2)
+    try:
+        url = maria.url.replace("127.0.0.1:3306", f"127.0.0.1:{proxy.port}")
+        conn = connector(maria, url=url, retry_delay=0.01)
+        await conn.write(record("104", 2, Outcome.DECLINED))
+        assert proxy.accepted == 3
+    finally:
+        proxy.close()
+    assert maria.rows("SELECT call_result, call_attempts FROM appointments WHERE id = 104") == [
+        (3, 2)
+    ]

@@ -14,7 +14,7 @@ from dozvon.core.outcome import Evidence, Outcome
 from dozvon.mis.base import MisError, OutcomeRecord, RowError, Window
 from dozvon.mis.bitrix24 import Bitrix24Connector, php_query
 from dozvon.mis.config import MisConfig, open_connector
-from dozvon.mis.http import RetryPolicy
+from dozvon.mis.http import HttpRetry
 from tests.fakes.bitrix24 import FakeBitrix24, parse_php_query
 from tests.fakes.server import serve
 
@@ -91,7 +91,7 @@ def connector(
     )
     conn = open_connector(mis)
     assert isinstance(conn, Bitrix24Connector)
-    conn.http.retry = RetryPolicy(attempts=4, base_delay=0.05, max_delay=0.2)
+    conn.http.retry = HttpRetry(attempts=4, base_delay=0.05, max_delay=0.2)
     return conn
 
 
@@ -162,11 +162,11 @@ async def test_writes_in_batches_of_50_and_twice_changes_nothing(
 async def test_query_limit_exceeded_is_waited_out(
     fake: FakeBitrix24, base_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """We ask faster than the portal drains (as a second integration on the webhook would)."""
+    """Another integration on the same webhook has spent the bucket: we wait and go on."""
     seed(fake, 120)
-    fake.bucket, fake.drain_per_s = 2, 40.0
-    items = await fetch(connector(base_url, monkeypatch, rate=1000, burst=50))
-    assert fake.refused > 0
+    fake.busy_for = 3
+    items = await fetch(connector(base_url, monkeypatch))
+    assert fake.refused == 3
     assert len([a for a in items if isinstance(a, Appointment)]) == 120
 
 
@@ -232,3 +232,14 @@ def test_webhook_must_look_like_one(monkeypatch: pytest.MonkeyPatch) -> None:
                 }
             )
         )
+
+
+async def test_smart_process_comments_go_to_its_dynamic_timeline(
+    fake: FakeBitrix24, base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(fake, 1)
+    conn = connector(base_url, monkeypatch, entity_type_id=156)
+    async with conn:
+        await conn.write(record(1))
+    (comment,) = fake.comments
+    assert comment["ENTITY_TYPE"] == "dynamic_156"

@@ -15,6 +15,8 @@ from dozvon.core.outcome import Evidence, Outcome
 from dozvon.mis.base import MisError, OutcomeRecord, RowError, Window
 from dozvon.mis.config import MisConfig, open_connector
 from dozvon.mis.fhir import FhirConnector
+from tests.fakes.fhir_hostile import HostileFhir
+from tests.fakes.server import serve
 
 MSK = ZoneInfo("Europe/Moscow")
 DAY = datetime(2026, 11, 27, tzinfo=MSK)
@@ -157,9 +159,7 @@ async def test_writes_participant_status_and_comment_with_if_match(
     fhir_base_url: str, seeded: dict[str, str]
 ) -> None:
     conn = connector(fhir_base_url)
-    record = OutcomeRecord(
-        seeded["a10"], 2, Outcome.CONFIRMED, Evidence(talk_seconds=12.0), 2, DAY
-    )
+    record = OutcomeRecord(seeded["a10"], 2, Outcome.CONFIRMED, Evidence(talk_seconds=12.0), 2, DAY)
     async with conn:
         await conn.write(record)
         await conn.write(record)  # idempotent: the same values again
@@ -226,3 +226,86 @@ async def test_unknown_appointment_names_system_and_request(fhir_base_url: str) 
     async with conn:
         with pytest.raises(MisError, match=r"fhir-test: GET http://.*/Appointment/nope: HTTP 404"):
             await conn.write(OutcomeRecord("nope", 1, Outcome.BUSY, Evidence(), 1, DAY))
+
+
+@pytest.mark.parametrize(
+    ("mode", "message"),
+    [
+        ("html", "HTML-страница.*Sign in"),
+        ("broken", "ответ не JSON"),
+        ("loop", "зациклил"),
+        ("outcome", "ожидался Bundle, пришёл OperationOutcome"),
+    ],
+)
+async def test_hostile_server_answers_are_clear_errors(mode: str, message: str) -> None:
+    with serve(HostileFhir(mode).app()) as url:
+        conn = connector(url + "/fhir")
+        async with conn:
+            with pytest.raises(
+                MisError, match=f"fhir-test: GET http://.*/fhir/Appointment.*: .*{message}"
+            ):
+                await fetch_all(conn)
+
+
+async def test_an_expired_token_is_reported_masked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FHIR_TOKEN", "eyJ-expired-token-123")
+    with serve(HostileFhir("expired").app()) as url:
+        conn = connector(url + "/fhir", auth={"type": "bearer", "token": {"env": "FHIR_TOKEN"}})
+        async with conn:
+            with pytest.raises(MisError, match=r"HTTP 401: .*Token expired") as caught:
+                await fetch_all(conn)
+    assert "eyJ-expired-token-123" not in str(caught.value)
+
+
+async def test_resources_of_wrong_types_are_row_errors() -> None:
+    with serve(HostileFhir("wrong_types").app()) as url:
+        conn = connector(url + "/fhir")
+        async with conn:
+            items = await fetch_all(conn)
+    assert [(e.row, e.field) for e in items if isinstance(e, RowError)] == [
+        ("w1", "Appointment"),
+        ("w2", "Appointment"),
+    ]
+
+
+async def test_an_appointment_without_a_practitioner_still_maps(
+    fhir_base_url: str,
+) -> None:
+    with httpx.Client(base_url=fhir_base_url + "/") as client:
+        patient = create(
+            client,
+            {
+                "resourceType": "Patient",
+                "name": [{"text": "Одинокий Пациент"}],
+                "telecom": [{"system": "phone", "value": "+79161230000"}],
+            },
+        )
+        lone = create(
+            client,
+            {
+                "resourceType": "Appointment",
+                "status": "booked",
+                "start": "2027-01-11T09:00:00+03:00",
+                "participant": [
+                    {"actor": {"reference": f"Patient/{patient}"}, "status": "needs-action"}
+                ],
+            },
+        )
+    day = datetime(2027, 1, 11, tzinfo=MSK)
+    conn = connector(fhir_base_url)
+    async with conn:
+        items = [i async for i in conn.fetch(Window(day, day + timedelta(days=1)))]
+    (only,) = items
+    assert isinstance(only, Appointment) and only.external_id == lone and only.doctor.name == ""
+
+
+def test_a_mapping_naming_an_unknown_fhir_column_fails_at_start(fhir_base_url: str) -> None:
+    mis = MisConfig.model_validate(
+        {
+            "name": "fhir-test",
+            "source": {"kind": "fhir", "base_url": fhir_base_url},
+            "mapping": {**MAPPING, "fields": {**MAPPING["fields"], "doctor.name": "practitioner"}},
+        }
+    )
+    with pytest.raises(MisError, match="нет столбцов: practitioner"):
+        open_connector(mis)

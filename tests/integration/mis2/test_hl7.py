@@ -88,7 +88,13 @@ async def mllp_send(port: int, messages: list[str], tmp_path: Path) -> str:
     path = tmp_path / "messages.hl7"
     path.write_text("\n".join(m.replace("\r", "\n") for m in messages) + "\n", encoding="utf-8")
     process = await asyncio.create_subprocess_exec(
-        tool, "--loose", "--file", str(path), "--port", str(port), "127.0.0.1",
+        tool,
+        "--loose",
+        "--file",
+        str(path),
+        "--port",
+        str(port),
+        "127.0.0.1",
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -238,3 +244,15 @@ async def test_unreachable_mis_is_an_error_after_bounded_attempts() -> None:
     )
     with pytest.raises(MisError, match=r"нет ответа .*попыток: 2"):
         await conn.write(record())
+
+
+async def test_the_first_fetch_starts_the_listener(tmp_path: Path) -> None:
+    conn = make()
+    try:
+        assert await held(conn) == []
+        assert conn.port
+        out = await mllp_send(conn.port, [siu("S12", "M8", "A8", "202611270830")], tmp_path)
+        assert acks(out) == ["MSA|AA|M8"]
+        assert [a.external_id for a in await held(conn) if isinstance(a, Appointment)] == ["A8"]
+    finally:
+        await conn.aclose()

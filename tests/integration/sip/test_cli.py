@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 import wave
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from dozvon.media.dtmf_inband import tone
 
 from .conftest import Kamailio, SippFactory, free_port
+
+pytestmark = pytest.mark.sip
 
 JSON_KEYS = {
     "outcome", "sip_status", "answered", "digits", "ring_seconds", "talk_seconds", "hangup_by",
@@ -77,17 +82,12 @@ def test_call_json_ring_timeout(sipp: SippFactory) -> None:
     assert report["sip_status"] == 487
 
 
-def test_call_number_through_the_configured_trunk(
-    sipp: SippFactory, kamailio_for: Callable[[int], Kamailio], tmp_path: Path
-) -> None:
-    callee = sipp.start("uas_answer_info", "-m", "1")
-    trunk = kamailio_for(callee.port)
-    rtp = free_port() // 2 * 2
-    config = tmp_path / "dozvon.yaml"
-    config.write_text(
+def trunk_config(path: Path, trunk_port: int) -> Path:
+    rtp = random.randrange(21000, 32000, 2)
+    path.write_text(
         "trunk:\n"
         "  host: 127.0.0.1\n"
-        f"  port: {trunk.port}\n"
+        f"  port: {trunk_port}\n"
         "  username: robot\n"
         "  password: ${DOZVON_TEST_TRUNK_PASSWORD}\n"
         "  register: true\n"
@@ -95,6 +95,15 @@ def test_call_number_through_the_configured_trunk(
         f"  bind_port: {free_port()}\n"
         f"  rtp_ports: {{start: {rtp}, end: {rtp + 100}}}\n"
     )
+    return path
+
+
+def test_call_number_through_the_configured_trunk(
+    sipp: SippFactory, kamailio_for: Callable[[int], Kamailio], tmp_path: Path
+) -> None:
+    callee = sipp.start("uas_answer_info", "-m", "1")
+    trunk = kamailio_for(callee.port)
+    config = trunk_config(tmp_path / "dozvon.yaml", trunk.port)
     report = run_cli(
         "call", "+79161234567", "--config", str(config), "--say", "Добрый день",
         "--collect", "2", "--json", env={"DOZVON_TEST_TRUNK_PASSWORD": "secret"},
@@ -103,3 +112,20 @@ def test_call_number_through_the_configured_trunk(
     assert report["digits"] == "59"
     assert report["outcome"] == "uncertain"
     assert callee.process.wait(5) == 0  # ACK and BYE came through kamailio's route
+
+
+def test_registration_refused_is_one_readable_line(
+    sipp: SippFactory, kamailio_for: Callable[[int], Kamailio], tmp_path: Path
+) -> None:
+    trunk = kamailio_for(sipp.start("uas_answer_info").port)
+    config = trunk_config(tmp_path / "dozvon.yaml", trunk.port)
+    completed = subprocess.run(
+        [str(Path(sys.executable).parent / "dozvon"), "call", "+79161234567", "--config",
+         str(config), "--json"],
+        env={**os.environ, "DOZVON_TEST_TRUNK_PASSWORD": "wrong"},
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 2
+    assert completed.stdout == ""
+    assert "registration failed" in completed.stderr
+    assert "Traceback" not in completed.stderr

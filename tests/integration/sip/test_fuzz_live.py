@@ -18,6 +18,8 @@ from dozvon.sip.ua import UaConfig, UserAgent
 
 from .conftest import FAST_TIMERS, SippFactory
 
+pytestmark = pytest.mark.sip
+
 T = TypeVar("T")
 
 REQUEST = (

@@ -7,10 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from dozvon.sip.call import Call
 from dozvon.sip.ua import UserAgent
 
 from .conftest import SippFactory, free_port, stop_process, wait_for_port
+
+pytestmark = pytest.mark.sip
 
 
 async def test_incoming_call_answered_and_hung_up_by_caller(
@@ -99,3 +103,20 @@ async def test_late_offer_answer_comes_in_the_ack(media_ua: UserAgent, sipp: Sip
     [call] = seen
     assert call.stream is not None and call.stream.remote_port == caller.media_port
     assert digits == ["1"]  # RTP flowed both ways only because the ACK's SDP was used
+
+
+async def test_missing_ack_ends_the_call_with_bye(ua: UserAgent, sipp: SippFactory) -> None:
+    seen: list[Call] = []
+
+    async def answer(call: Call) -> None:
+        seen.append(call)
+        await call.answer()
+        await call.ended.wait()
+
+    ua.on_incoming = answer
+    caller = sipp.start("uac_no_ack", "-m", "1", f"127.0.0.1:{ua.port}")
+    assert await asyncio.to_thread(caller.process.wait, 15) == 0  # it got our BYE
+    [call] = seen
+    assert call.result.hangup_by == "us"
+    assert call.result.reason == "no ACK"
+    assert call.result.talk_seconds >= 3.2  # we waited 64*T1 before giving up

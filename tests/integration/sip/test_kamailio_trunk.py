@@ -6,10 +6,14 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+import pytest
+
 from dozvon.sip.auth import Credentials
 from dozvon.sip.ua import UaConfig, UserAgent
 
 from .conftest import FAST_TIMERS, Kamailio, SippFactory
+
+pytestmark = pytest.mark.sip
 
 
 @asynccontextmanager

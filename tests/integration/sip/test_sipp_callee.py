@@ -12,6 +12,8 @@ from dozvon.sip.ua import UserAgent
 
 from .conftest import SippFactory
 
+pytestmark = pytest.mark.sip
+
 
 @pytest.mark.parametrize(
     ("status", "reason", "outcome"),

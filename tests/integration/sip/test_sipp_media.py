@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from dozvon.media.dtmf_inband import tone
 from dozvon.media.g711 import Codec, encode
 from dozvon.sip.ua import UserAgent
 
 from .conftest import SippFactory
+
+pytestmark = pytest.mark.sip
 
 
 async def test_rfc4733_digits(media_ua: UserAgent, sipp: SippFactory) -> None:

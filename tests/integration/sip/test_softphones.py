@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import socket
 import subprocess
 import tempfile
@@ -23,6 +24,8 @@ from dozvon.sip.ua import UserAgent
 
 from .conftest import free_port, stop_process, wait_for_port, with_fresh_ports
 
+pytestmark = pytest.mark.sip
+
 HERE = Path(__file__).parent
 
 
@@ -38,6 +41,7 @@ class Softphone:
     uri: str
     process: subprocess.Popen[bytes]
     control: str | int
+    pipe: socket.socket | None = None
 
     def wait_established(self, timeout: float = 5.0) -> None:
         """Until the softphone itself reports the call up (its media then runs)."""
@@ -59,11 +63,14 @@ class Softphone:
             return ctrl.recv(65536).decode(errors="replace")
 
     def _linphone(self, command: str) -> str:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as pipe:
-            pipe.settimeout(2)
-            pipe.connect(str(self.control))
-            pipe.sendall(f"{command}\n".encode())
-            return pipe.recv(65536).decode(errors="replace")
+        """One connection for the whole test: the daemon resets a client that reconnects
+        while it is still finishing with the previous one."""
+        if self.pipe is None:
+            self.pipe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.pipe.settimeout(2)
+            self.pipe.connect(str(self.control))
+        self.pipe.sendall(f"{command}\n".encode())
+        return self.pipe.recv(65536).decode(errors="replace")
 
     def press(self, key: str) -> None:
         if isinstance(self.control, int):  # baresip ctrl_tcp, netstring-framed JSON
@@ -82,7 +89,7 @@ def baresip(tmp_path: Path) -> Iterator[Softphone]:
 
 
 def start_baresip(tmp_path: Path) -> Softphone:
-    sip_port, ctrl_port, rtp = free_port(), free_port(), free_port() // 2 * 2
+    sip_port, ctrl_port, rtp = free_port(), free_port(), random.randrange(21000, 32000, 2)
     values = {"SIP_PORT": sip_port, "CTRL_PORT": ctrl_port, "DIR": tmp_path,
               "RTP_FROM": rtp, "RTP_TO": rtp + 20}  # fmt: skip
     for name in ("config", "accounts"):
@@ -112,11 +119,13 @@ def linphone(tmp_path: Path) -> Iterator[Softphone]:
     try:
         yield phone
     finally:
+        if phone.pipe is not None:
+            phone.pipe.close()
         stop_process(phone.process)
 
 
 def start_linphone(tmp_path: Path) -> Softphone:
-    sip_port, rtp = free_port(), free_port() // 2 * 2
+    sip_port, rtp = free_port(), random.randrange(21000, 32000, 2)
     fill(HERE / "linphone" / "linphonerc", tmp_path / "linphonerc",
          {"SIP_PORT": sip_port, "RTP_FROM": rtp, "RTP_TO": rtp + 20})  # fmt: skip
     home = tmp_path / "home"

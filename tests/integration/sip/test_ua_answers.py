@@ -10,6 +10,8 @@ import pytest
 from dozvon.sip.message import Response, parse
 from dozvon.sip.ua import UserAgent
 
+pytestmark = pytest.mark.sip
+
 
 def request(method: str, extra: str = "", to_tag: str = "", cseq_method: str = "") -> bytes:
     tag = f";tag={to_tag}" if to_tag else ""
@@ -66,3 +68,18 @@ async def test_out_of_dialog_answers(ua: UserAgent, data: bytes, status: int) ->
 async def test_malformed_response_is_dropped_silently(ua: UserAgent) -> None:
     assert await exchange(ua, b"SIP/2.0 200 OK\r\nVia: broken\r\n\r\n") is None
     assert await exchange(ua, request("OPTIONS")) is not None  # and the UA still answers
+
+
+async def test_a_malformed_number_is_masked_in_the_log(
+    ua: UserAgent, caplog: pytest.LogCaptureFixture
+) -> None:
+    bad_to = request("OPTIONS").replace(
+        b"To: <sip:robot@127.0.0.1>", b"To: <sip:+79161234567@[bad>"
+    )
+    response = await exchange(ua, bad_to)
+    assert response is not None and response.status == 400
+    assert "IPv6" in (response.headers.get("warning") or "")  # the sender learns what was wrong
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert "400 to a malformed request" in logged
+    assert "79161234567" not in logged
+    assert "*********67" in logged

@@ -74,12 +74,16 @@ class RecordingSink:
     down: bool = False
     refuse: set[str] = field(default_factory=set)
     """Visits whose rows the MIS rejects (a constraint, say) while the rest go through."""
+    refusal: Callable[[str], Exception] = lambda visit_id: MisError(
+        f"constraint failed for {visit_id} (test)", record_only=True
+    )
+    """How the refusal arrives: as connectors report it, or as a bug in a sink would."""
 
     async def write(self, record: OutcomeRecord) -> None:
         if self.down:
             raise MisError("connection refused (test)")
         if record.appointment_id in self.refuse:
-            raise ValueError(f"constraint failed for {record.appointment_id} (test)")
+            raise self.refusal(record.appointment_id)
         self.calls.append((record.appointment_id, record.attempt))
         self.rows[(record.appointment_id, record.attempt)] = record
 

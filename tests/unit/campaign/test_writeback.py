@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import time, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from dozvon.campaign.clock import ManualClock
@@ -14,6 +16,7 @@ from dozvon.campaign.writeback import Backoff
 from dozvon.channels.simulated import SimulatedCall, SimulatedChannel, by_phone
 from dozvon.core.outcome import Channel, Outcome
 from dozvon.core.rules import CallingHours
+from dozvon.mis.base import MisError
 from dozvon.store import OutboxState, Store
 from dozvon.store.models import OutboxRow
 
@@ -80,13 +83,22 @@ async def test_outcomes_reach_the_mis_in_order_after_an_outage(
     assert await runner.writeback.flush_once() == type(result)(0, 0, False)
 
 
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        lambda visit_id: MisError(f"constraint failed for {visit_id}", record_only=True),
+        lambda visit_id: ValueError(f"constraint failed for {visit_id}"),
+    ],
+    ids=["the MIS refuses the record", "the sink cannot map it"],
+)
 async def test_a_rejected_row_holds_back_only_its_own_visit(
-    store: Store, clock: ManualClock
+    store: Store, clock: ManualClock, refusal: Callable[[str], Exception]
 ) -> None:
-    sink = RecordingSink(refuse={"a"})
+    sink = RecordingSink(refuse={"a"}, refusal=refusal)
     runner = make(store, clock, sink)
     await three_attempts(runner, clock)
-    await runner.writeback.flush_once()
+    result = await runner.writeback.flush_once()
+    assert not result.mis_down and result.failed == 1
     assert sink.calls == [("b", 1)]
     with store.unit_of_work() as uow:
         rows = {

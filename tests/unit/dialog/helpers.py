@@ -6,12 +6,11 @@ import json
 import socket
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 
 from dozvon.dialog.context import DialogData
-from dozvon.dialog.demo_mis import DemoMis, DemoMisHandler
+from dozvon.dialog.demo_mis import DemoMisHandler
 from dozvon.dialog.engine import DialogResult, run_scenario
 from dozvon.dialog.library import find, resolver_near
 from dozvon.dialog.loader import Scenario, load_text
@@ -33,7 +32,9 @@ class Played:
 
     @property
     def said(self) -> str:
-        return "\n".join(s.text for s in self.line.transcript if s.kind in ("say", "ask", "message"))
+        return "\n".join(
+            s.text for s in self.line.transcript if s.kind in ("say", "ask", "message")
+        )
 
     def transcript(self) -> str:
         lines = [f"{s.at:6.1f} {s.kind}: {s.text}".rstrip() for s in self.line.transcript]
@@ -55,9 +56,7 @@ async def play(
 ) -> Played:
     chosen = find(scenario) if isinstance(scenario, str) else scenario
     line = ScriptedConversation(keys, **line_options)
-    result = await run_scenario(
-        chosen, line, data or make_data(), resolve=resolver_near(chosen)
-    )
+    result = await run_scenario(chosen, line, data or make_data(), resolve=resolver_near(chosen))
     return Played(result, line)
 
 
@@ -105,8 +104,13 @@ class RecordingHandler(DemoMisHandler):
         elif self.path.startswith("/huge"):
             self.reply(200, ["x" * 1000] * 400)
         elif self.path.startswith("/two/slots"):
-            self.reply(200, [{"id": "S-1", "start": "2026-11-30T09:00:00+03:00"},
-                             {"id": "S-2", "start": "2026-11-30T14:30:00+03:00"}])
+            self.reply(
+                200,
+                [
+                    {"id": "S-1", "start": "2026-11-30T09:00:00+03:00"},
+                    {"id": "S-2", "start": "2026-11-30T14:30:00+03:00"},
+                ],
+            )
         elif self.path.startswith("/two/"):
             self.path = self.path.removeprefix("/two")
             return False

@@ -1,9 +1,14 @@
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from jinja2.sandbox import SandboxedEnvironment
 
-from dozvon.speech.filters import FILTERS
+from dozvon.speech.filters import FILTERS, make_filters
+from dozvon.speech.say import SpecialtyTable
+from dozvon.speech.say.specialties import DEFAULT_TABLE
+
+CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
 
 
 def test_filters_render_a_confirmation_in_a_sandbox() -> None:
@@ -31,4 +36,16 @@ def test_filters_render_a_confirmation_in_a_sandbox() -> None:
 def test_every_promised_filter_is_there() -> None:
     assert {"date_ru", "time_ru", "name_ru", "specialty_ru", "number_ru", "phone_ru"} <= set(
         FILTERS
+    )
+
+
+def test_clinic_specialty_table_reaches_templates(tmp_path: Path) -> None:
+    own = tmp_path / "clinic.yaml"
+    forms = "".join(f"    {case}: мануальному терапевту\n" for case in CASES)
+    own.write_text(f"specialties:\n  мануальный терапевт:\n{forms}", encoding="utf-8")
+    env = SandboxedEnvironment()
+    env.filters.update(make_filters(SpecialtyTable.load(DEFAULT_TABLE, own)))
+    template = env.from_string("к {{ a | specialty_ru('datv') }} и {{ b | specialty_ru('datv') }}")
+    assert template.render(a="Мануальный терапевт", b="ЛОР") == (
+        "к мануальному терапевту и врачу-оториноларингологу"
     )

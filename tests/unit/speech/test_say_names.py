@@ -114,6 +114,18 @@ def test_full_names_in_every_case(nominative: str, forms: tuple[str, ...]) -> No
     assert name_ru(nominative, "nomn") == nominative
 
 
+@pytest.mark.parametrize(
+    ("name", "dative"),
+    [
+        ("Анна Шостакович", "Анне Шостакович"),
+        ("Дмитрий Шостакович", "Дмитрию Шостаковичу"),
+        ("Мария Бабич", "Марии Бабич"),
+    ],
+)
+def test_surnames_ending_like_patronymics(name: str, dative: str) -> None:
+    assert name_ru(name, "datv") == dative
+
+
 def test_explicit_gender_wins_over_guess() -> None:
     assert name_ru("Шульц", "datv", gender="f") == "Шульц"
     assert name_ru("Шульц", "datv", gender="m") == "Шульцу"
@@ -127,3 +139,23 @@ def test_name_order_is_recognised() -> None:
 def test_empty_name_is_refused() -> None:
     with pytest.raises(ValueError, match="empty name"):
         name_ru("  ", "datv")
+
+
+@pytest.mark.parametrize(
+    ("written", "dative"),
+    [
+        ("Петров С. И.", "Петрову С. И."),
+        ("Smith John", "Smith John"),
+        ("123", "123"),
+        ("Петров-", "Петрову-"),
+        ("--", "--"),
+        ("А", "А"),
+    ],
+)
+def test_hostile_names_are_said_as_written_where_not_declinable(written: str, dative: str) -> None:
+    assert name_ru(written, "datv") == dative
+
+
+def test_non_text_name_is_refused() -> None:
+    with pytest.raises(ValueError, match="None is not a name"):
+        name_ru(None, "datv")  # type: ignore[arg-type]

@@ -21,9 +21,15 @@ def test_numbers(value: object, kwargs: dict[str, object], spoken: str) -> None:
     assert number_ru(value, **kwargs) == spoken  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("bad", ["пять", "", True])
+@pytest.mark.parametrize("bad", ["пять", "", True, None])
 def test_not_a_number(bad: object) -> None:
     with pytest.raises(ValueError, match="not a number"):
+        number_ru(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), "nan"])
+def test_unsayable_number(bad: object) -> None:
+    with pytest.raises(ValueError, match="cannot be said as a number"):
         number_ru(bad)  # type: ignore[arg-type]
 
 

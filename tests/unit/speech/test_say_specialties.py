@@ -4,7 +4,7 @@ import pytest
 
 from dozvon.speech.say import SpecialtyError, SpecialtyTable, specialty_ru
 from dozvon.speech.say.grammar import Case
-from dozvon.speech.say.specialties import DEFAULT_TABLE, default_table
+from dozvon.speech.say.specialties import DEFAULT_TABLE, clinic_table, default_table
 
 
 @pytest.mark.parametrize(
@@ -46,6 +46,15 @@ def test_unknown_specialty_names_the_fix() -> None:
     with pytest.raises(SpecialtyError, match="'космонавт' is not in the specialties table"):
         specialty_ru("космонавт", "datv")
     assert default_table().unknown(["Терапевт", "космонавт", ""]) == ["космонавт"]
+    with pytest.raises(SpecialtyError, match="None is not a specialty"):
+        specialty_ru(None, "datv")  # type: ignore[arg-type]
+
+
+def test_lexicon_file_without_specialties_adds_none(tmp_path: Path) -> None:
+    lexicon = tmp_path / "lexicon.yaml"
+    lexicon.write_text("abbreviations:\n  УЗИ: у зэ и\n", encoding="utf-8")
+    assert len(clinic_table(lexicon)) == len(default_table())
+    assert clinic_table(None) is default_table()
 
 
 def test_clinic_table_adds_and_overrides(tmp_path: Path) -> None:
@@ -64,10 +73,10 @@ def test_clinic_table_adds_and_overrides(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("specialties: [a, b]\n", "expected a top-level 'specialties:' mapping"),
-        ("specialties:\n  хирург: врач\n", "specialty 'хирург': expected a mapping"),
+        ("specialties:\n  хирург: врач\n", ":2: specialty 'хирург': expected a mapping"),
         (
             "specialties:\n  хирург:\n    nomn: хирург\n",
-            "missing case form\\(s\\) gent, datv, accs, ablt, loct",
+            ":2: specialty 'хирург': missing case form\\(s\\) gent, datv, accs, ablt, loct",
         ),
         ("specialties: {x: [\n", "not valid YAML"),
     ],
@@ -89,3 +98,10 @@ def test_alias_clash_is_named(tmp_path: Path) -> None:
     )
     with pytest.raises(SpecialtyError, match="'Хирург' is already used by"):
         SpecialtyTable.load(bad)
+
+
+def test_non_utf8_table_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "cp1251.yaml"
+    path.write_bytes("specialties:\n  хирург: {}\n".encode("cp1251"))
+    with pytest.raises(SpecialtyError, match="not UTF-8 text"):
+        SpecialtyTable.load(path)

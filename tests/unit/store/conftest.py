@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import text
 
 from dozvon.store import Store, upgrade
 from dozvon.store.models import Base
-
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+from tests.unit.store.pg import throwaway_database
 
 
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
-    name = f"dozvon_test_{secrets.token_hex(4)}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with throwaway_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

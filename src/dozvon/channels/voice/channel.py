@@ -14,11 +14,11 @@ from dozvon.channels.voice.signalling import signalling_outcome
 from dozvon.core.outcome import Channel, Evidence, HangupBy
 from dozvon.core.task import Task
 from dozvon.dialog.context import Clinic, DialogData
-from dozvon.dialog.engine import run_scenario
+from dozvon.dialog.engine import check_before_call, run_scenario
 from dozvon.dialog.loader import Scenario
 from dozvon.sip.call import Call
 from dozvon.sip.ua import UserAgent
-from dozvon.speech.tts.base import Synthesizer
+from dozvon.speech.voice import Voice
 
 
 def signalling_evidence(call: Call) -> Evidence:
@@ -49,7 +49,7 @@ class VoiceChannel:
     def __init__(
         self,
         ua: UserAgent,
-        tts: Synthesizer,
+        voice: Voice,
         clinic: Clinic,
         *,
         caller_id: str | None = None,
@@ -57,7 +57,8 @@ class VoiceChannel:
         route: Callable[[str], str] | None = None,
     ) -> None:
         self.ua = ua
-        self.tts = tts
+        self.voice = voice
+        """Lexicon, recorded prompts and the audio cache in front of the TTS engine."""
         self.clinic = clinic
         self.caller_id = caller_id
         self.ring_timeout = ring_timeout
@@ -68,16 +69,21 @@ class VoiceChannel:
         self, task: Task, scenario: Any, *, phone: str, attempt_no: int
     ) -> AttemptResult:
         assert isinstance(scenario, Scenario)
+        data = DialogData.for_task(task, self.clinic)
+        # Refuse before the phone rings (consent, a text the data cannot fill): never hang up on
+        # a patient without a word. The dispatcher records the refusal with its reason.
+        check_before_call(scenario, data, Channel.VOICE)
         call = await self.ua.dial(self.route(phone), self.caller_id, self.ring_timeout)
+        # Listening starts before the answer: a patient's «Алло?» comes in the first frames,
+        # and answering-machine detection that misses it hears only silence (a machine).
+        conversation = SipConversation(call, self.voice)
         try:
             if not await call.wait_answered():
                 outcome = signalling_outcome(call.result)
                 assert outcome is not None
                 return AttemptResult(outcome, signalling_evidence(call))
-            conversation = SipConversation(call, self.tts)
-            result = await run_scenario(
-                scenario, conversation, DialogData.for_task(task, self.clinic)
-            )
+            conversation.answered()
+            result = await run_scenario(scenario, conversation, data)
         finally:
             await end(call)
         wire = signalling_evidence(call)

@@ -24,16 +24,17 @@ from dozvon.media.amd import AmdVerdict, AnsweringMachineDetector
 from dozvon.media.beep import BeepDetector
 from dozvon.media.player import load_wav
 from dozvon.sip.call import Call
-from dozvon.speech.tts.base import Synthesizer
+from dozvon.speech.voice import Voice
 
 BEEP_WAIT_SECONDS = 20.0
 
 
 class SipConversation:
-    def __init__(self, call: Call, tts: Synthesizer, detect_machine: bool = True) -> None:
+    def __init__(self, call: Call, voice: Voice, detect_machine: bool = True) -> None:
         self.call = call
-        self.tts = tts
+        self.voice = voice
         self._answered_at = time.monotonic()
+        """Reset by `answered()`; the conversation may be built while the phone still rings."""
         self._keys: asyncio.Queue[KeyPress] = asyncio.Queue()
         self._interruptible = False
         self._amd = AnsweringMachineDetector(call_id=call.call_id) if detect_machine else None
@@ -41,6 +42,8 @@ class SipConversation:
         self._beep_heard = asyncio.Event()
         self._listen_for_beep = False
         call.media.on_digit(self._on_digit)
+        # Some phones and gateways send keys only as tones, whatever the SDP says.
+        call.enable_inband_dtmf()
         call.add_audio_tap(self._on_audio)
 
     @property
@@ -58,7 +61,12 @@ class SipConversation:
     def _on_digit(self, digit: str) -> None:
         self._keys.put_nowait(KeyPress(digit, self.elapsed(), during_prompt=self._interruptible))
 
+    def answered(self) -> None:
+        self._answered_at = time.monotonic()
+
     def _on_audio(self, frame: bytes) -> None:
+        if not self.call.answered.is_set():
+            return  # ring-back and early media are not the greeting
         if self._amd is not None and self._amd.result is None:
             self._amd.push(frame)
         if self._listen_for_beep and self._beep.push(frame) is not None:
@@ -71,7 +79,7 @@ class SipConversation:
     async def _audio(self, prompt: Prompt) -> bytes:
         if prompt.audio is not None:
             return load_wav(prompt.audio)
-        return await self.tts.synthesize_async(prompt.text)
+        return await self.voice.say_async(prompt.text)
 
     async def _play(self, prompt: Prompt, interruptible: bool = False) -> None:
         """A key cuts a question short; statements (the visit's time and place) play whole."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from dozvon.config.trunk import TrunkSettings
 from dozvon.media import MediaEngine
 from dozvon.sip.auth import Credentials
+from dozvon.sip.call import IncomingHandler
 from dozvon.sip.rtp_media import EngineMedia
 from dozvon.sip.ua import UaConfig, UserAgent
 
@@ -46,10 +47,12 @@ class VoiceStack:
         await self.engine.stop()
 
 
-async def start_stack(config: UaConfig, rtp_ports: tuple[int, int]) -> VoiceStack:
+async def start_stack(
+    config: UaConfig, rtp_ports: tuple[int, int], on_incoming: IncomingHandler | None = None
+) -> VoiceStack:
     engine = MediaEngine(config.host, rtp_ports)
     await engine.start()
-    ua = UserAgent(config, media=EngineMedia(engine))
+    ua = UserAgent(config, media=EngineMedia(engine), on_incoming=on_incoming)
     try:
         await ua.start()
     except BaseException:

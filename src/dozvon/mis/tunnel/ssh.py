@@ -44,6 +44,10 @@ class SshTunnel:
         self._conn: asyncssh.SSHClientConnection | None = None
         self._listener: asyncssh.SSHListener | None = None
 
+    @property
+    def is_open(self) -> bool:
+        return self._listener is not None
+
     async def open(self, db_host: str, db_port: int | None, backend: str = "") -> tuple[str, int]:
         """Connect and forward; returns the local (host, port) to give the driver instead."""
         cfg = self.config
@@ -59,7 +63,7 @@ class SshTunnel:
         if cfg.known_hosts is not None:  # never None-as-"don't check": omitted means the default
             options["known_hosts"] = str(cfg.known_hosts)
         try:
-            self._conn = await asyncssh.connect(cfg.host, **options)  # type: ignore[arg-type]
+            self._conn = await asyncssh.connect(cfg.host, **options)
             self._listener = await self._conn.forward_local_port(
                 "127.0.0.1", 0, cfg.remote_host or db_host, port
             )

@@ -7,7 +7,12 @@ from dozvon.speech.say.dates import TimeStyle, date_ru, time_ru, weekday_ru
 from dozvon.speech.say.grammar import Case, Gender
 from dozvon.speech.say.names import name_ru
 from dozvon.speech.say.numbers import agree_ru, digits_ru, number_ru, phone_ru
-from dozvon.speech.say.specialties import SpecialtyError, SpecialtyTable, specialty_ru
+from dozvon.speech.say.specialties import (
+    SpecialtyError,
+    SpecialtyTable,
+    clinic_table,
+    specialty_ru,
+)
 
 __all__ = [
     "Case",
@@ -16,6 +21,7 @@ __all__ = [
     "SpecialtyTable",
     "TimeStyle",
     "agree_ru",
+    "clinic_table",
     "date_ru",
     "digits_ru",
     "name_ru",

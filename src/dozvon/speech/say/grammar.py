@@ -8,7 +8,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import cache
 
-import pymorphy3
+import pymorphy3  # type: ignore[import-untyped]
 
 
 class Case(StrEnum):

@@ -27,6 +27,7 @@ _PATRONYMIC_PARTICLES = {
     "гызы": Gender.FEMN,
 }
 _INVARIABLE_PREFIXES = {"бонч", "тер", "сен", "ван", "фон", "де", "ди", "ле", "дель", "мак", "о"}
+_CYRILLIC_WORD = re.compile(r"^[А-Яа-яЁё]{2,}(?:-[А-Яа-яЁё]*)*$")
 _MALE_PATRONYMIC = re.compile(r"(ич|ыч)$")
 _FEMALE_PATRONYMIC = re.compile(r"(вна|чна|шна)$")
 
@@ -52,6 +53,8 @@ def name_ru(
     Order may be «Фамилия Имя Отчество» (as MIS store it), «Имя Отчество», «Имя Отчество Фамилия»
     or a lone surname. Gender comes from the patronymic, then the first name, then the surname;
     pass ``gender`` when the data knows better."""
+    if not isinstance(full_name, str):
+        raise ValueError(f"{full_name!r} is not a name")
     grammatical = to_case(case)
     parts = split_name(full_name)
     sex = to_gender(gender) if gender is not None else guess_gender(parts)
@@ -98,7 +101,9 @@ def inflect_surname(surname: str, case: Case, gender: Gender) -> str:
     pieces = surname.split("-")
     out = []
     for index, piece in enumerate(pieces):
-        fixed = index < len(pieces) - 1 and piece.lower() in _INVARIABLE_PREFIXES
+        fixed = len(piece) < 2 or (
+            index < len(pieces) - 1 and piece.lower() in _INVARIABLE_PREFIXES
+        )
         out.append(
             piece if fixed else match_capitalization(_surname(piece.lower(), case, gender), piece)
         )
@@ -121,10 +126,14 @@ def _order(words: list[str]) -> list[Role]:
 
 
 def _is_patronymic(word: str) -> bool:
+    """«Петрович» is; «Шостакович», «Бабич» are surnames with the same ending."""
     lowered = word.lower()
-    if _MALE_PATRONYMIC.search(lowered) or _FEMALE_PATRONYMIC.search(lowered):
-        return any("Patr" in p.tag for p in morph().parse(lowered)) or len(lowered) > 5
-    return False
+    if not (_MALE_PATRONYMIC.search(lowered) or _FEMALE_PATRONYMIC.search(lowered)):
+        return False
+    parses = morph().parse(lowered)
+    if any("Patr" in p.tag for p in parses):
+        return True
+    return not any("Surn" in p.tag for p in parses if p.is_known) and len(lowered) > 5
 
 
 def _first_name_gender(word: str) -> Gender | None:
@@ -138,7 +147,8 @@ def _first_name_gender(word: str) -> Gender | None:
 
 
 def _inflect_part(part: NamePart, case: Case, gender: Gender) -> str:
-    if case is Case.NOMN or part.role is Role.INVARIABLE:
+    """Only Cyrillic words decline; «Smith», «123» or an initial «А.» are said as written."""
+    if case is Case.NOMN or part.role is Role.INVARIABLE or not _CYRILLIC_WORD.match(part.text):
         return part.text
     if part.role is Role.SURNAME:
         return inflect_surname(part.text, case, gender)

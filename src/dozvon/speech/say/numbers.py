@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from num2words import num2words
+from num2words import num2words  # type: ignore[import-untyped]
 
 from dozvon.speech.say.grammar import Case, Gender, morph, to_case, to_gender
 
@@ -23,16 +23,20 @@ def number_ru(
 
     Inanimate by default (num2words defaults to animate): «нажмите два», «на третий этаж»."""
     number = _parse_number(value)
-    return str(
-        num2words(
-            number,
-            lang="ru",
-            to="ordinal" if ordinal else "cardinal",
-            case=to_case(case).num2words,
-            gender=to_gender(gender).value,
-            animate=animate,
+    grammatical, grammatical_gender = to_case(case), to_gender(gender)
+    try:
+        return str(
+            num2words(
+                number,
+                lang="ru",
+                to="ordinal" if ordinal else "cardinal",
+                case=grammatical.num2words,
+                gender=grammatical_gender.value,
+                animate=animate,
+            )
         )
-    )
+    except (ValueError, OverflowError, TypeError, NotImplementedError):
+        raise ValueError(f"{value!r} cannot be said as a number") from None
 
 
 def digits_ru(value: str) -> str:
@@ -45,8 +49,10 @@ def digits_ru(value: str) -> str:
 
 def agree_ru(word: str, count: int) -> str:
     """The noun form that goes with a number: (минута, 2) → «минуты», (минута, 5) → «минут»."""
+    if not word.strip():
+        return word
     parsed = morph().parse(word)[0]
-    agreed = parsed.make_agree_with_number(abs(int(count)))
+    agreed = parsed.make_agree_with_number(abs(int(_parse_number(count))))
     return agreed.word if agreed is not None else word
 
 

@@ -49,6 +49,8 @@ class SpecialtyTable:
         return len({id(s) for s in self._entries.values()})
 
     def say(self, name: str, case: str | Case = Case.NOMN) -> str:
+        if not isinstance(name, str):
+            raise SpecialtyError(f"{name!r} is not a specialty")
         try:
             entry = self._entries[_key(name)]
         except KeyError:
@@ -68,6 +70,11 @@ def default_table() -> SpecialtyTable:
     return SpecialtyTable.load(DEFAULT_TABLE)
 
 
+def clinic_table(clinic_file: Path | None) -> SpecialtyTable:
+    """The shipped table plus the ``specialties:`` section of the clinic's lexicon file, if any."""
+    return SpecialtyTable.load(DEFAULT_TABLE, clinic_file) if clinic_file else default_table()
+
+
 def specialty_ru(name: str, case: str | Case = Case.NOMN) -> str:
     """«Терапевт» with ``datv`` → «врачу-терапевту»; raises SpecialtyError for an unknown one."""
     return default_table().say(name, case)
@@ -83,17 +90,23 @@ def _key(name: str) -> str:
 
 def _read_table(path: Path) -> dict[str, Specialty]:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        source = path.read_text(encoding="utf-8")
+        document = yaml.safe_load(source)
+        lines = _entry_lines(source)
+    except UnicodeDecodeError:
+        raise SpecialtyError(f"{path}: not UTF-8 text") from None
     except OSError as exc:
         raise SpecialtyError(f"{path}: cannot read: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         raise SpecialtyError(f"{path}: not valid YAML: {exc}") from None
+    if document is None or (isinstance(document, dict) and "specialties" not in document):
+        return {}  # a clinic's lexicon file that adds no specialties
     table = document.get("specialties") if isinstance(document, dict) else None
     if not isinstance(table, dict):
         raise SpecialtyError(f"{path}: expected a top-level 'specialties:' mapping")
     entries: dict[str, Specialty] = {}
     for name, body in table.items():
-        where = f"{path}: specialty {name!r}"
+        where = f"{path}:{lines.get(str(name), 0)}: specialty {name!r}"
         if not isinstance(body, dict):
             raise SpecialtyError(f"{where}: expected a mapping of case forms")
         missing = [
@@ -118,3 +131,14 @@ def _read_table(path: Path) -> dict[str, Specialty]:
                 )
             entries[key] = entry
     return entries
+
+
+def _entry_lines(source: str) -> dict[str, int]:
+    """Line of each entry under ``specialties:``, so errors point into the clinic's file."""
+    root = yaml.compose(source)
+    if not isinstance(root, yaml.MappingNode):
+        return {}
+    for key, value in root.value:
+        if key.value == "specialties" and isinstance(value, yaml.MappingNode):
+            return {str(k.value): k.start_mark.line + 1 for k, _ in value.value}
+    return {}

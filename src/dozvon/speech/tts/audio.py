@@ -11,13 +11,16 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-import soxr
+import soxr  # type: ignore[import-untyped]
 
 SAMPLE_RATE = 8000
 SAMPLE_WIDTH = 2
 FRAME_MS = 20
 FRAME_BYTES = SAMPLE_RATE * SAMPLE_WIDTH * FRAME_MS // 1000
 CROSSFADE_MS = 10
+SPEECH_LEVEL_DBFS = -20.0
+"""Active-speech level of espeak-ng's output (``active_level_dbfs``), measured: recordings are
+brought to it."""
 
 Samples = npt.NDArray[np.float32]
 """Mono audio as floats in [-1, 1]."""
@@ -80,18 +83,21 @@ def _decode(body: bytes, code: int, channels: int, rate: int, bits: int, *, name
         raise AudioFormatError(
             f"{name}: unsupported WAV encoding {code} with {bits} bits per sample"
         )
-    return samples.reshape(-1, channels).mean(axis=1).astype(np.float32)
+    mono: Samples = samples.reshape(-1, channels).mean(axis=1).astype(np.float32)
+    return mono
 
 
 def to_telephone(samples: Samples, rate: int) -> bytes:
     """Resample to 8 kHz with soxr's high-quality filter and quantize to 16-bit PCM."""
     if rate != SAMPLE_RATE and len(samples):
-        samples = soxr.resample(samples, rate, SAMPLE_RATE, quality="HQ")
+        samples = np.asarray(soxr.resample(samples, rate, SAMPLE_RATE, quality="HQ"), np.float32)
     return to_pcm(samples)
 
 
 def to_pcm(samples: Samples) -> bytes:
-    return bytes((np.clip(samples, -1.0, 1.0) * 32767.0).round().astype("<i2").tobytes())
+    """Exact inverse of ``from_pcm`` (same 32768 scale), clipped to the 16-bit range."""
+    scaled = np.clip(np.round(samples * 32768.0), -32768, 32767)
+    return bytes(scaled.astype("<i2").tobytes())
 
 
 def from_pcm(pcm: bytes) -> Samples:
@@ -120,6 +126,33 @@ def load_telephone_wav(path: Path) -> bytes:
         raise AudioFormatError(f"{path}: cannot read: {exc.strerror}") from None
     samples, rate = read_wav(data, str(path))
     return to_telephone(samples, rate)
+
+
+def normalize_level(pcm: bytes, target_dbfs: float = SPEECH_LEVEL_DBFS) -> bytes:
+    """Bring a recording to the synthesized voice's loudness, so a clinic's quiet or loud prompt
+    does not jump in level against the TTS part beside it. Loudness is the RMS of the active
+    samples (silence excluded); the gain is capped so peaks stay under −1 dBFS."""
+    samples = from_pcm(pcm)
+    level = active_level_dbfs(samples)
+    if level is None:
+        return pcm
+    gain = 10 ** ((target_dbfs - level) / 20)
+    peak = float(np.max(np.abs(samples)))
+    gain = min(gain, 10 ** (-1 / 20) / peak)
+    return to_pcm(samples * gain)
+
+
+def active_level_dbfs(samples: Samples) -> float | None:
+    """Mean power of the 20 ms frames within 30 dB of the loudest: speech, not the pauses."""
+    frame = SAMPLE_RATE * FRAME_MS // 1000
+    usable = len(samples) - len(samples) % frame
+    if usable == 0:
+        return None
+    powers = np.mean(samples[:usable].reshape(-1, frame) ** 2, axis=1)
+    loudest = float(np.max(powers))
+    if loudest < 1e-9:
+        return None
+    return float(10 * np.log10(np.mean(powers[powers >= loudest / 1000])))
 
 
 def silence(ms: int) -> bytes:

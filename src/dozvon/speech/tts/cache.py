@@ -8,12 +8,15 @@ mid-write never leave a torn entry."""
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
+import time
+import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-from dozvon.speech.tts.audio import AudioFormatError, read_wav, to_pcm, wav_bytes
+from dozvon.speech.tts.audio import SAMPLE_RATE, SAMPLE_WIDTH, wav_bytes
 
 
 @dataclass
@@ -42,14 +45,27 @@ class AudioCache:
         except FileNotFoundError:
             self.stats.misses += 1
             return None
-        try:
-            samples, _ = read_wav(data, str(path))
-        except AudioFormatError:
+        pcm = _telephone_pcm(data)
+        if pcm is None:
             path.unlink(missing_ok=True)  # a damaged entry is just a miss; it is rebuilt
             self.stats.misses += 1
             return None
         self.stats.hits += 1
-        return to_pcm(samples)
+        return pcm
+
+    def prune(self, older_than_s: float) -> int:
+        """Delete entries written more than ``older_than_s`` seconds ago (yesterday's names and
+        dates); a fixed prompt removed this way is simply synthesized again. Returns the count."""
+        cutoff = time.time() - older_than_s
+        removed = 0
+        for entry in self.root.glob("*/*.wav"):
+            try:
+                if entry.stat().st_mtime < cutoff:
+                    entry.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue  # another process pruned it first
+        return removed
 
     def put(self, key: str, pcm: bytes) -> None:
         path = self.path(key)
@@ -62,3 +78,15 @@ class AudioCache:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def _telephone_pcm(data: bytes) -> bytes | None:
+    """The PCM of an entry we wrote, byte for byte; None if it is not one."""
+    try:
+        with wave.open(io.BytesIO(data)) as entry:
+            shape = (entry.getframerate(), entry.getsampwidth(), entry.getnchannels())
+            if shape != (SAMPLE_RATE, SAMPLE_WIDTH, 1):
+                return None
+            return bytes(entry.readframes(entry.getnframes()))
+    except (wave.Error, EOFError):
+        return None

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 from functools import lru_cache
 
+from dozvon.core.phone import mask_name
 from dozvon.speech.lexicon import STRESS_MARK
 from dozvon.speech.tts.audio import read_wav, to_telephone
 from dozvon.speech.tts.base import SynthesisError, ThreadedSynthesizer
@@ -55,9 +56,9 @@ class EspeakSynthesizer(ThreadedSynthesizer):
         transcribed = _transcribe(self._executable, self.voice, bare)
         moved = move_stress(transcribed, marked)
         if moved is None:
-            log.warning(
-                "espeak-ng: cannot place the stress in %r (%s); said unmarked", marked, transcribed
-            )
+            # the word may be a patient's surname: initials only, the full word at DEBUG
+            log.warning("espeak-ng: cannot place a stress in %s; said unmarked", mask_name(bare))
+            log.debug("espeak-ng: %r transcribed as %r", marked, transcribed)
             return bare
         return f"[[{moved}]]"
 

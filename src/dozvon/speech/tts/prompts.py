@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from dozvon.speech.tts.audio import load_telephone_wav
+from dozvon.speech.tts.audio import load_telephone_wav, normalize_level
 
 INDEX = "prompts.yaml"
 
@@ -68,7 +68,7 @@ class PromptLibrary:
 
     def audio(self, recording: Recording) -> bytes:
         if recording.path not in self._audio:
-            self._audio[recording.path] = load_telephone_wav(recording.path)
+            self._audio[recording.path] = normalize_level(load_telephone_wav(recording.path))
         return self._audio[recording.path]
 
 
@@ -84,6 +84,8 @@ def _read_index(directory: Path) -> list[Recording]:
     index = directory / INDEX
     try:
         entries = yaml.safe_load(index.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise PromptError(f"{index}: not UTF-8 text") from None
     except OSError as exc:
         raise PromptError(f"{index}: cannot read: {exc.strerror}") from None
     except yaml.YAMLError as exc:

@@ -26,6 +26,7 @@ from dozvon.store.models import AppointmentRow
 
 class Change(StrEnum):
     NEW = "new"
+    """First seen, whatever its status (a visit first seen cancelled is NEW, status cancelled)."""
     CHANGED = "changed"
     CANCELLED = "cancelled"
     """Was booked, now cancelled in the MIS: its task must not call about it."""
