@@ -166,9 +166,11 @@ class CampaignRunner:
         grace_seconds: float | None = None,
         flush_seconds: float = 30.0,
     ) -> None:
-        """The daemon: syncs when `schedule_check` says so, dials and writes back until `stop`;
-        then no new calls, active calls get the grace period, and the outbox is flushed."""
+        """The daemon: syncs at start and whenever `schedule_check` says so, dials and writes
+        back until `stop`; then no new calls, active calls get the grace period, and the outbox
+        is flushed."""
         self.recover()
+        await self.sync()
         writer = asyncio.create_task(self.writeback.run(stop))
         dialer = asyncio.create_task(self.dispatcher.run(stop))
         try:

@@ -87,6 +87,21 @@ class SqlCampaignState:
         with self.store.unit_of_work() as uow:
             return uow.session.scalar(query)
 
+    def queued(self, now: datetime) -> int:
+        """Tasks of running campaigns due now and not on a line: the queue shown to people."""
+        query = (
+            select(func.count())
+            .select_from(TaskRow)
+            .join(CampaignRow, CampaignRow.id == TaskRow.campaign_id)
+            .where(
+                CampaignRow.state == CampaignState.RUNNING,
+                TaskRow.status == TaskStatus.PENDING,
+                TaskRow.next_due_at <= now,
+            )
+        )
+        with self.store.unit_of_work() as uow:
+            return int(uow.session.scalar(query) or 0)
+
     def blocked_numbers(self, phones: Collection[str]) -> set[str]:
         with self.store.unit_of_work() as uow:
             return uow.do_not_call.listed(phones)
