@@ -139,4 +139,6 @@ def test_sigterm_stops_gracefully(callee: int, tmp_path: Path) -> None:
     with sqlite3.connect(mis) as db:
         results = dict(db.execute("SELECT id, result FROM visits"))
     assert sorted(v for v in results.values() if v) == ["network_error"] * LINES  # written back
-    assert "+79160000001" not in err.decode()  # numbers are masked in the logs
+    log = err.decode()
+    assert "call started" in log and "phone=+*********01" in log
+    assert "+79160000001" not in log  # numbers are masked in the logs
