@@ -103,6 +103,7 @@ def test_campaign_pause_resume_status(site: Path) -> None:
     assert paused.exit_code == 0 and "paused" in paused.output
     status = cli.invoke(app, ["campaign", "status", "confirm", "--config", str(site), "--json"])
     assert json.loads(status.output)["state"] == "paused"
+    assert json.loads(status.output)["why"] == "paused by an operator"
     assert cli.invoke(app, ["campaign", "resume", "confirm", "--config", str(site)]).exit_code == 0
     unknown = cli.invoke(app, ["campaign", "pause", "nosuch", "--config", str(site)])
     assert unknown.exit_code == 2
