@@ -10,7 +10,6 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -27,45 +26,7 @@ from dozvon.core.rules import CallingHours
 from dozvon.mis.config import load, open_connector
 from dozvon.store import Store, upgrade
 
-MOSCOW = ZoneInfo("Europe/Moscow")
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Path:
-    """A config with an SQLite store and an SQLite MIS holding three visits tomorrow."""
-    mis = tmp_path / "mis.sqlite"
-    tomorrow = datetime.now(MOSCOW).date() + timedelta(days=1)
-    with sqlite3.connect(mis) as db:
-        db.execute("CREATE TABLE visits (id INTEGER, name TEXT, phone TEXT, at TEXT, result TEXT)")
-        db.executemany(
-            "INSERT INTO visits VALUES (?, ?, ?, ?, NULL)",
-            [(i, f"Пациент {i}", f"+7916000000{i}", f"{tomorrow} 1{i}:00:00") for i in (1, 2, 3)],
-        )
-    config = {
-        "database": {"url": f"sqlite:///{tmp_path / 'dozvon.sqlite'}"},
-        "campaigns": [{"name": "confirm", "scenario": "confirm"}],
-        "mis": {
-            "name": "clinic",
-            "source": {
-                "kind": "sql",
-                "url": f"sqlite:///{mis}",
-                "select": "SELECT id, name, phone, at FROM visits "
-                "WHERE at >= :window_start AND at < :window_end",
-                "writeback": "UPDATE visits SET result = :outcome_code WHERE id = :appointment_id",
-            },
-            "mapping": {
-                "fields": {
-                    "external_id": "id",
-                    "patient.name": "name",
-                    "patient.phones": "phone",
-                    "start": "at",
-                }
-            },
-        },
-    }
-    path = tmp_path / "dozvon.yaml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    return path
+from .conftest import MOSCOW
 
 
 def run_campaign(site: Path) -> None:

@@ -17,7 +17,7 @@ from dozvon.campaign.spec import CampaignSpec
 from dozvon.channels.base import AttemptResult
 from dozvon.channels.simulated import SimulatedCall, SimulatedChannel, by_phone
 from dozvon.core.outcome import Channel, Outcome
-from dozvon.core.rules import CallingHours
+from dozvon.core.rules import CallingHours, ContactCap
 from dozvon.core.task import Task, TaskStatus
 from dozvon.store import CampaignState, Store
 from dozvon.store.models import AttemptRow, AuditRow, CampaignRow, TaskRow
@@ -270,3 +270,25 @@ async def test_a_call_that_never_ends_is_cut_and_frees_its_line(
     with store.unit_of_work() as uow:
         row = uow.session.scalars(select(AttemptRow)).one()
         assert row.outcome is Outcome.NETWORK_ERROR and "no end" in row.evidence["notes"]["error"]
+
+
+async def test_contact_cap_holds_across_campaigns(store: Store, clock: ManualClock) -> None:
+    """One person in two campaigns, at most one contact a day: the second campaign waits."""
+    channel = SimulatedChannel(by_phone({}, SimulatedCall(Outcome.CONFIRMED, 1, 3)), clock)
+    source = ListSource([visit("a1", "+79160000001", tomorrow_at(clock, 12))])
+    once_a_day = ContactCap(max_contacts=1, window=timedelta(days=1))
+    specs = {
+        "confirm": CampaignSpec("confirm", hours=ALWAYS, cap=once_a_day, priority=1),
+        "survey": CampaignSpec("survey", hours=ALWAYS, cap=once_a_day),
+    }
+    runner = CampaignRunner(
+        store, source, RecordingSink(), specs, {Channel.VOICE: channel}, clock=clock
+    )
+    await runner.run_once()
+    assert len(channel.dialled) == 1
+    with store.unit_of_work() as uow:
+        waiting = uow.session.scalars(
+            select(TaskRow).where(TaskRow.status == TaskStatus.PENDING)
+        ).one()
+        assert waiting.next_due_at is not None
+        assert waiting.next_due_at >= clock.now() + timedelta(hours=23)
