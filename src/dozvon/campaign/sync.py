@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dozvon.campaign.offload import StoreThread
 from dozvon.core.appointment import Appointment, AppointmentStatus
 from dozvon.core.task import DEFAULT_TIMEZONE, Task, TaskStatus, bundle_tasks
 from dozvon.mis.base import RowError, Source, Window
@@ -76,23 +77,42 @@ async def sync_campaign(
     *,
     priority: int = 0,
     default_timezone: str = DEFAULT_TIMEZONE,
+    store_thread: StoreThread | None = None,
 ) -> SyncReport:
     appointments, errors = await collect(source, window)
     report = SyncReport(read=len(appointments) + len(errors), errors=errors)
     for error in errors:
         log.warning("MIS row skipped: %s", error)
+    worklist = Worklist(source.name, campaign, appointments, window, priority, default_timezone)
+    await (store_thread or StoreThread()).run(store_worklist, store, worklist, now, report)
+    return report
+
+
+@dataclass(frozen=True, slots=True)
+class Worklist:
+    source: str
+    campaign: str
+    appointments: list[Appointment]
+    window: Window
+    priority: int
+    default_timezone: str
+
+
+def store_worklist(store: Store, worklist: Worklist, now: datetime, report: SyncReport) -> None:
+    """The store's half of a sync, in one transaction (blocking: run off the event loop)."""
     with store.unit_of_work() as uow:
-        campaign_row = uow.campaigns.ensure(campaign, now)
-        changed_ids = _upsert(uow, source.name, appointments, window, now, report)
-        booked = _booked_in_window(uow.session, source.name, window)
-        tasks = bundle_tasks((to_core(row) for row in booked), default_timezone)
-        _apply_tasks(uow, campaign_row, booked, tasks, changed_ids, now, priority, report)
-        for error in errors:
+        campaign_row = uow.campaigns.ensure(worklist.campaign, now)
+        changed_ids = _upsert(
+            uow, worklist.source, worklist.appointments, worklist.window, now, report
+        )
+        booked = _booked_in_window(uow.session, worklist.source, worklist.window)
+        tasks = bundle_tasks((to_core(row) for row in booked), worklist.default_timezone)
+        _apply_tasks(uow, campaign_row, booked, tasks, changed_ids, now, worklist.priority, report)
+        for error in report.errors:
             where = f"{error.source}:{error.row}"
             uow.audit.record(now, "sync", "sync.row_error", where, {"error": str(error)})
         uow.commit()
     report.tasks = len(tasks)
-    return report
 
 
 def _upsert(

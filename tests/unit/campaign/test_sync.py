@@ -103,3 +103,14 @@ async def test_several_numbers_are_kept_in_order(store: Store, clock: ManualCloc
     await sync_campaign(store, source, "confirm", window(clock), clock.now())
     with store.unit_of_work() as uow:
         assert uow.session.scalars(select(TaskRow.phones)).one() == ["+79160000001", "+79160000009"]
+
+
+async def test_a_duplicated_visit_id_is_an_error_not_a_second_visit(
+    store: Store, clock: ManualClock
+) -> None:
+    first = visit("a1", "+79160000001", tomorrow_at(clock, 9))
+    source = ListSource([first, visit("a1", "+79160000002", tomorrow_at(clock, 10))])
+    report = await sync_campaign(store, source, "confirm", window(clock), clock.now())
+    assert [(e.row, e.field) for e in report.errors] == [("a1", "id")]
+    with store.unit_of_work() as uow:
+        assert uow.session.scalars(select(TaskRow.key)).one().startswith("+79160000001")

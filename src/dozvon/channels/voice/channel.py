@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 from collections.abc import Callable
 from typing import Any
@@ -29,6 +31,16 @@ def signalling_evidence(call: Call) -> Evidence:
         hangup_by=hangup,
         notes={"reason": result.reason} if result.reason else {},
     )
+
+
+HANGUP_SECONDS = 10.0
+
+
+async def end(call: Call) -> None:
+    """Hang up, but never wait forever for the far end to agree: the line is ours to free."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(call.hangup(), HANGUP_SECONDS)
+        await asyncio.wait_for(call.ended.wait(), HANGUP_SECONDS)
 
 
 class VoiceChannel:
@@ -73,8 +85,7 @@ class VoiceChannel:
             conversation.answered()
             result = await run_scenario(scenario, conversation, data)
         finally:
-            await call.hangup()
-        await call.ended.wait()
+            await end(call)
         wire = signalling_evidence(call)
         evidence = dataclasses.replace(
             result.evidence,
