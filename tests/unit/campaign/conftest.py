@@ -1,10 +1,10 @@
-"""Fixtures for campaign logic tests: a real SQLite store, an in-test MIS seam, virtual time."""
+"""Fixtures for campaign logic tests: the real store, an in-test MIS seam, virtual time."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,39 +12,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-from sqlalchemy import text
 
 from dozvon.campaign.clock import ManualClock
 from dozvon.core.appointment import Appointment, AppointmentStatus, Patient
 from dozvon.mis.base import MisError, OutcomeRecord, RowError, Window
-from dozvon.store import Store, upgrade
-from dozvon.store.models import Base
-from tests.unit.store.pg import throwaway_database
 
-
-@pytest.fixture(scope="session")
-def pg_store() -> Iterator[Store]:
-    with throwaway_database() as url:
-        store = Store(url)
-        upgrade(store.engine)
-        yield store
-        store.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """Every campaign logic test runs on SQLite (the default) and on PostgreSQL (larger sites)."""
-    if request.param == "sqlite":
-        store = Store(f"sqlite:///{tmp_path / 'dozvon.sqlite'}")
-        upgrade(store.engine)
-        yield store
-        store.dispose()
-        return
-    pg: Store = request.getfixturevalue("pg_store")
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-    with pg.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    yield pg
+# The store area's fixtures: every campaign logic test runs on SQLite (the default) and on the
+# local PostgreSQL (larger sites), each in a throwaway database.
+from tests.unit.store.conftest import pg_store, pg_url, store  # noqa: F401
 
 
 @pytest.fixture
