@@ -20,7 +20,7 @@ from dozvon.campaign.limits import CallRate, Lines
 from dozvon.campaign.next_step import Close, Dial, Postpone, after_attempt, before_attempt
 from dozvon.campaign.offload import StoreThread
 from dozvon.campaign.spec import CampaignSpec
-from dozvon.channels.base import AttemptResult, ContactChannel
+from dozvon.channels.base import AttemptResult, ContactChannel, Prechecked
 from dozvon.core.attempt import Attempt
 from dozvon.core.outcome import Channel, Evidence, Outcome
 from dozvon.core.phone import mask_phone
@@ -263,6 +263,10 @@ class Dispatcher:
             started = await self.rate.acquire() if trunk else self.clock.now()
             if self.breaker.tripped or self._stopping:
                 return  # no new calls once dialing is paused or the service stops
+            refusal = self._refusal(item, dial)
+            if refusal is not None:
+                await self._db(self.state.close_task, item.id, TaskStatus.CANCELLED, refusal)
+                return
             number = await self._start(item, dial, started)
             if number is None:  # paused, cancelled or taken since the batch was read
                 return
@@ -283,6 +287,14 @@ class Dispatcher:
             if trunk:
                 self.lines.release()
             self._wake.set()
+
+    def _refusal(self, item: DueTask, dial: Dial) -> str | None:
+        """A channel that knows it will refuse the task (consent, data the scenario needs)
+        says so before an attempt is recorded: a retry would only be refused again."""
+        channel = self.channels[dial.channel]
+        if not isinstance(channel, Prechecked):
+            return None
+        return channel.refusal(item.task, self.campaigns[item.campaign].scenario)
 
     async def _start(self, item: DueTask, dial: Dial, started: datetime) -> int | None:
         """Commit the attempt before the INVITE; a stop that lands during the commit still

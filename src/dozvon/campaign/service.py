@@ -24,7 +24,7 @@ from dozvon.channels.base import ContactChannel
 from dozvon.config import Settings
 from dozvon.config.campaign import CampaignSettings
 from dozvon.core.outcome import Channel
-from dozvon.mis.base import Sink, Source, Window
+from dozvon.mis.base import MisError, Sink, Source, Window
 from dozvon.store import Store
 
 log = logging.getLogger(__name__)
@@ -159,6 +159,14 @@ class CampaignRunner:
         self.summary.not_written = await self.writeback.drain(flush_seconds)
         self.summary.written_back = self.writeback.written
 
+    async def _sync_or_log(self) -> None:
+        """An MIS that cannot be read now must not stop the daemon: the tasks already in the
+        store are still called, and the next scheduled sync tries again."""
+        try:
+            await self.sync()
+        except MisError as exc:
+            log.error("sync failed, the next scheduled sync will try again: %s", exc)
+
     async def serve(
         self,
         stop: asyncio.Event,
@@ -170,13 +178,13 @@ class CampaignRunner:
         back until `stop`; then no new calls, active calls get the grace period, and the outbox
         is flushed."""
         self.recover()
-        await self.sync()
+        await self._sync_or_log()
         writer = asyncio.create_task(self.writeback.run(stop))
         dialer = asyncio.create_task(self.dispatcher.run(stop))
         try:
             while not stop.is_set():
                 if schedule_check is not None and schedule_check():
-                    await self.sync()
+                    await self._sync_or_log()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 1.0)
         finally:

@@ -1,10 +1,10 @@
-"""Fixtures for campaign logic tests: a real SQLite store, an in-test MIS seam, virtual time."""
+"""Fixtures for campaign logic tests: the real store, an in-test MIS seam, virtual time."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,15 +16,10 @@ import yaml
 from dozvon.campaign.clock import ManualClock
 from dozvon.core.appointment import Appointment, AppointmentStatus, Patient
 from dozvon.mis.base import MisError, OutcomeRecord, RowError, Window
-from dozvon.store import Store, upgrade
 
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(f"sqlite:///{tmp_path / 'dozvon.sqlite'}")
-    upgrade(store.engine)
-    yield store
-    store.dispose()
+# The store area's fixtures: every campaign logic test runs on SQLite (the default) and on the
+# local PostgreSQL (larger sites), each in a throwaway database.
+from tests.unit.store.conftest import pg_store, pg_url, store  # noqa: F401
 
 
 @pytest.fixture

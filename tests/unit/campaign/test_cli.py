@@ -59,7 +59,9 @@ def run_campaign(site: Path) -> None:
 
 def test_campaign_pause_resume_status(site: Path) -> None:
     cli = CliRunner()
-    assert cli.invoke(app, ["campaign", "start", "confirm", "--config", str(site)]).exit_code == 0
+    started = cli.invoke(app, ["campaign", "start", "confirm", "--config", str(site)])
+    assert started.exit_code == 0, started.output
+    assert "read 3, задач / tasks 3" in started.output  # the worklist was read at once
     paused = cli.invoke(app, ["campaign", "pause", "confirm", "--config", str(site)])
     assert paused.exit_code == 0 and "paused" in paused.output
     status = cli.invoke(app, ["campaign", "status", "confirm", "--config", str(site), "--json"])

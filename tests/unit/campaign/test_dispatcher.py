@@ -292,3 +292,25 @@ async def test_contact_cap_holds_across_campaigns(store: Store, clock: ManualClo
         ).one()
         assert waiting.next_due_at is not None
         assert waiting.next_due_at >= clock.now() + timedelta(hours=23)
+
+
+class RefusingChannel(SimulatedChannel):
+    """A channel that knows up front it cannot take this task (the scenario lacks data)."""
+
+    def refusal(self, task: Task, scenario: Any) -> str | None:
+        return "branch.phone is empty"
+
+
+async def test_a_task_the_channel_refuses_is_closed_without_an_attempt(
+    store: Store, clock: ManualClock
+) -> None:
+    channel = RefusingChannel(by_phone({}, SimulatedCall(Outcome.CONFIRMED, 1, 2)), clock)
+    runner = make(store, clock, channel, 1, lines=1)
+    await runner.sync()
+    await runner.dispatcher.run(asyncio.Event(), until_idle=True)
+    assert channel.dialled == []
+    with store.unit_of_work() as uow:
+        assert uow.session.scalars(select(AttemptRow)).all() == []
+        assert uow.session.scalars(select(TaskRow.status)).one() is TaskStatus.CANCELLED
+        why = uow.session.scalars(select(AuditRow).where(AuditRow.action == "task.cancelled")).one()
+        assert why.details["why"] == "branch.phone is empty"

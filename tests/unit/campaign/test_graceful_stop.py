@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import time, timedelta
 
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from dozvon.campaign.spec import CampaignSpec
 from dozvon.channels.simulated import SimulatedCall, SimulatedChannel, by_phone
 from dozvon.core.outcome import Channel, Outcome
 from dozvon.core.rules import CallingHours
+from dozvon.mis.base import MisError
 from dozvon.store import OutboxState, Store
 from dozvon.store.models import AttemptRow, OutboxRow
 
@@ -59,3 +61,26 @@ async def test_calls_past_the_grace_period_are_cut_and_still_written(store: Stor
     with store.unit_of_work() as uow:
         notes = [r.evidence["notes"] for r in uow.session.scalars(select(AttemptRow))]
     assert all("grace" in n["interrupted"] for n in notes)
+
+
+class DownSource:
+    name = "testmis"
+
+    async def fetch(self, window: object) -> AsyncIterator[object]:
+        raise MisError("connection refused (test)")
+        yield  # an async generator that fails on first use
+
+
+async def test_the_daemon_keeps_running_when_the_mis_cannot_be_read(store: Store) -> None:
+    clock = SystemClock()
+    channel = SimulatedChannel(by_phone({}, SimulatedCall(Outcome.CONFIRMED, 0.01, 0.01)), clock)
+    runner = CampaignRunner(
+        store, DownSource(), RecordingSink(), {"c": CampaignSpec("c", hours=ALWAYS)},  # type: ignore[arg-type]
+        {Channel.VOICE: channel}, clock=clock,
+    )  # fmt: skip
+    stop = asyncio.Event()
+    service = asyncio.create_task(runner.serve(stop, lambda: True, grace_seconds=1))
+    await asyncio.sleep(1.5)  # a failed sync at start, and a scheduled one
+    assert not service.done()
+    stop.set()
+    await service

@@ -15,6 +15,7 @@ from dozvon.core.outcome import Channel, Evidence, HangupBy
 from dozvon.core.task import Task
 from dozvon.dialog.context import Clinic, DialogData
 from dozvon.dialog.engine import check_before_call, run_scenario
+from dozvon.dialog.errors import DataError, NotAllowed
 from dozvon.dialog.loader import Scenario
 from dozvon.sip.call import Call
 from dozvon.sip.ua import UserAgent
@@ -64,6 +65,14 @@ class VoiceChannel:
         self.ring_timeout = ring_timeout
         self.route = route or (lambda phone: phone)
         """A number → the SIP target: by default the number itself, sent through the trunk."""
+
+    def refusal(self, task: Task, scenario: Any) -> str | None:
+        assert isinstance(scenario, Scenario)
+        try:
+            check_before_call(scenario, DialogData.for_task(task, self.clinic), Channel.VOICE)
+        except (NotAllowed, DataError) as exc:
+            return str(exc)
+        return None
 
     async def attempt(
         self, task: Task, scenario: Any, *, phone: str, attempt_no: int
