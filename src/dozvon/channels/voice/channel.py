@@ -79,9 +79,6 @@ class VoiceChannel:
     ) -> AttemptResult:
         assert isinstance(scenario, Scenario)
         data = DialogData.for_task(task, self.clinic)
-        # Refuse before the phone rings (consent, a text the data cannot fill): never hang up on
-        # a patient without a word. The dispatcher records the refusal with its reason.
-        check_before_call(scenario, data, Channel.VOICE)
         call = await self.ua.dial(self.route(phone), self.caller_id, self.ring_timeout)
         # Listening starts before the answer: a patient's «Алло?» comes in the first frames,
         # and answering-machine detection that misses it hears only silence (a machine).
@@ -94,6 +91,7 @@ class VoiceChannel:
             conversation.answered()
             result = await run_scenario(scenario, conversation, data)
         finally:
+            conversation.close()
             await end(call)
         wire = signalling_evidence(call)
         evidence = dataclasses.replace(
