@@ -24,12 +24,14 @@ from dozvon.dialog.library import builtin
 from dozvon.store import Store
 from dozvon.store.models import AttemptRow
 from tests.fakes.smsru import FakeSmsRu
-from tests.unit.campaign.conftest import ListSource, RecordingSink, clock, store, tomorrow_at
+from tests.unit.campaign.conftest import ListSource, RecordingSink, clock, tomorrow_at
 from tests.unit.channels_text.helpers import CLINIC, PHONE, make_visit
+from tests.unit.store.conftest import pg_store, pg_url, store
 
 from .test_sms import patient_replies
 
-__all__ = ["clock", "store"]  # the campaign tests' fixtures: a real SQLite store, virtual time
+# the store and clock fixtures: a real store (SQLite and PostgreSQL), virtual time
+__all__ = ["clock", "pg_store", "pg_url", "store"]
 
 
 async def test_busy_voice_falls_back_to_sms_and_the_reply_is_the_outcome(

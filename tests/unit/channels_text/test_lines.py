@@ -17,11 +17,13 @@ from dozvon.core.outcome import Channel, Outcome
 from dozvon.core.rules import CallingHours
 from dozvon.core.task import Task
 from dozvon.store import Store
-from tests.unit.campaign.conftest import ListSource, RecordingSink, clock, store, tomorrow_at
+from tests.unit.campaign.conftest import ListSource, RecordingSink, clock, tomorrow_at
+from tests.unit.store.conftest import pg_store, pg_url, store
 
 from .helpers import make_visit
 
-__all__ = ["clock", "store"]  # the campaign tests' fixtures: a real SQLite store, virtual time
+# the store and clock fixtures: a real store (SQLite and PostgreSQL), virtual time
+__all__ = ["clock", "pg_store", "pg_url", "store"]
 
 
 class WaitingForReply:
