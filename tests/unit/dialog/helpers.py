@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 import time
@@ -80,7 +81,7 @@ class RecordingHandler(DemoMisHandler):
         self._note(raw)
         if self._fail():
             return
-        self.rfile = _Replay(raw)
+        self.rfile = io.BytesIO(raw)  # the demo MIS handler reads the body again
         super().do_POST()
 
     def _note(self, body: bytes | None) -> None:
@@ -121,14 +122,6 @@ class RecordingHandler(DemoMisHandler):
         else:
             return False
         return True
-
-
-class _Replay:
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-    def read(self, _size: int = -1) -> bytes:
-        return self.data
 
 
 @dataclass
