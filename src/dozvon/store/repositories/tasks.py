@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from dozvon.core.task import Task, TaskStatus
 from dozvon.store.models import CampaignRow, CampaignState, TaskRow
+from dozvon.store.repositories.bulk import chunks
 
 
 class TaskRepository:
@@ -36,25 +39,42 @@ class TaskRepository:
         """The task for this campaign and key: created once, re-syncs refresh its phones."""
         row = self.get(campaign_id, task.key)
         if row is None:
-            row = TaskRow(
-                campaign_id=campaign_id,
-                key=task.key,
-                status=TaskStatus.PENDING,
-                timezone=task.timezone,
-                day=task.day,
-                phones=list(task.phones),
-                next_due_at=next_due_at,
-                attempts_count=0,
-                priority=priority,
-                created_at=now,
-                updated_at=now,
-            )
+            row = TaskRow(**_new_task(campaign_id, task, now, next_due_at, priority))
             self._session.add(row)
             self._session.flush()
         elif row.status is TaskStatus.PENDING and row.phones != list(task.phones):
             row.phones = list(task.phones)
             row.updated_at = now
         return row
+
+    def by_keys(self, campaign_id: int, keys: Sequence[str]) -> dict[str, TaskRow]:
+        """The campaign's tasks among `keys`, a chunked IN query each, not one SELECT a key."""
+        found: dict[str, TaskRow] = {}
+        for chunk in chunks(keys):
+            query = select(TaskRow).where(
+                TaskRow.campaign_id == campaign_id, TaskRow.key.in_(chunk)
+            )
+            found.update((row.key, row) for row in self._session.scalars(query))
+        return found
+
+    def pending_keys(self, campaign_id: int) -> set[str]:
+        query = select(TaskRow.key).where(
+            TaskRow.campaign_id == campaign_id, TaskRow.status == TaskStatus.PENDING
+        )
+        return set(self._session.scalars(query))
+
+    def add_many(
+        self,
+        campaign_id: int,
+        tasks: Collection[Task],
+        now: datetime,
+        next_due_at: datetime | None,
+        priority: int = 0,
+    ) -> None:
+        """New tasks in one executemany a chunk; the caller knows none of them exists yet."""
+        rows = [_new_task(campaign_id, task, now, next_due_at, priority) for task in tasks]
+        for chunk in chunks(rows):
+            self._session.execute(insert(TaskRow), chunk)
 
     def due(self, now: datetime, limit: int) -> list[TaskRow]:
         """Pending tasks of running campaigns whose time has come, most urgent first."""
@@ -78,3 +98,21 @@ class TaskRepository:
         row.status = status
         row.next_due_at = next_due_at
         row.updated_at = now
+
+
+def _new_task(
+    campaign_id: int, task: Task, now: datetime, next_due_at: datetime | None, priority: int
+) -> dict[str, Any]:
+    return {
+        "campaign_id": campaign_id,
+        "key": task.key,
+        "status": TaskStatus.PENDING,
+        "timezone": task.timezone,
+        "day": task.day,
+        "phones": list(task.phones),
+        "next_due_at": next_due_at,
+        "attempts_count": 0,
+        "priority": priority,
+        "created_at": now,
+        "updated_at": now,
+    }
