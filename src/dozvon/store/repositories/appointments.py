@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -49,7 +49,7 @@ class AppointmentRepository:
     ) -> Change:
         """Store what the MIS sent; the fingerprint of `raw` (else of the appointment) says
         whether anything changed."""
-        record = jsonable(dict(raw)) if raw else _describe(appointment)
+        record = jsonable(dict(raw)) if raw else describe(appointment)
         print_ = fingerprint(record)
         row = self.get(appointment.source, appointment.external_id)
         if row is None:
@@ -96,7 +96,7 @@ class AppointmentRepository:
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         for appointment in chunk:
-            record = _describe(appointment)
+            record = describe(appointment)
             print_ = fingerprint(record)
             key = task_keys.get(appointment.external_id)
             before = stored.get((appointment.source, appointment.external_id))
@@ -239,15 +239,53 @@ def _columns(
         "branch_phone": branch.phone,
         "branch_timezone": branch.timezone,
         "extra": dict(appointment.extra),
-        "history": jsonable(asdict(appointment.history)) if appointment.history else None,
+        "history": _history(appointment.history) if appointment.history else None,
         "updated_at": now,
     }
 
 
-def _describe(appointment: Appointment) -> dict[str, Any]:
-    """The appointment itself as JSON: the record when a source gives no raw row."""
-    described: dict[str, Any] = jsonable(asdict(appointment))
-    return described
+def describe(appointment: Appointment) -> dict[str, Any]:
+    """The appointment itself as JSON: the record when a source gives no raw row. Equal to
+    `jsonable(asdict(appointment))`, so fingerprints stored before stay valid, but built field
+    by field: `asdict` deep-copies every value and took half the time of a bulk sync."""
+    patient, doctor, branch, history = (
+        appointment.patient,
+        appointment.doctor,
+        appointment.branch,
+        appointment.history,
+    )
+    return {
+        "external_id": appointment.external_id,
+        "source": appointment.source,
+        "patient": {
+            "name": patient.name,
+            "phones": list(patient.phones),
+            "id": patient.id,
+            "marketing_consent": patient.marketing_consent,
+            "robot_call_consent": patient.robot_call_consent,
+        },
+        "start": appointment.start.isoformat(),
+        "doctor": {"name": doctor.name, "specialty": doctor.specialty},
+        "services": list(appointment.services),
+        "branch": {
+            "name": branch.name,
+            "address": branch.address,
+            "phone": branch.phone,
+            "timezone": branch.timezone,
+        },
+        "status": appointment.status,
+        "history": None if history is None else _history(history),
+        "extra": jsonable(dict(appointment.extra)),
+    }
+
+
+def _history(history: MisHistory) -> dict[str, Any]:
+    last_at = history.last_attempt_at
+    return {
+        "last_result": history.last_result,
+        "attempts": history.attempts,
+        "last_attempt_at": last_at.isoformat() if last_at else None,
+    }
 
 
 def to_core(row: AppointmentRow) -> Appointment:
