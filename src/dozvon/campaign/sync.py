@@ -12,13 +12,15 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dozvon.core.appointment import Appointment, AppointmentStatus
 from dozvon.core.task import DEFAULT_TIMEZONE, Task, TaskStatus, bundle_tasks
 from dozvon.mis.base import RowError, Source, Window
 from dozvon.store import Change, Store, UnitOfWork
-from dozvon.store.models import CampaignRow, TaskRow
+from dozvon.store.models import CampaignRow
+from dozvon.store.repositories.tasks import TaskState
 
 log = logging.getLogger(__name__)
 
@@ -152,33 +154,35 @@ def _apply_tasks(
     priority: int,
     report: SyncReport,
 ) -> None:
-    existing = uow.tasks.by_keys(campaign.id, [task.key for task in tasks])
+    existing = uow.tasks.states(campaign.id, [task.key for task in tasks])
     new = [task for task in tasks if task.key not in existing]
     uow.tasks.add_many(campaign.id, new, now, next_due_at=now, priority=priority)
     report.tasks_new += len(new)
+    changes = []
     for task in tasks:
         row = existing.get(task.key)
-        if row is not None:
-            _refresh(row, task, changed_ids, now, report)
+        values = _refresh(row, task, changed_ids, now, report) if row is not None else None
+        if values:
+            changes.append({"id": row.id, **values})
+    uow.tasks.update_many(changes)
     _cancel_emptied(uow, campaign.id, {task.key for task in tasks}, now, report)
 
 
 def _refresh(
-    row: TaskRow, task: Task, changed_ids: set[str], now: datetime, report: SyncReport
-) -> None:
-    """Follow the MIS: new numbers, and a new call when a visit of a finished task moved."""
+    row: TaskState, task: Task, changed_ids: set[str], now: datetime, report: SyncReport
+) -> dict[str, Any]:
+    """Follow the MIS: new numbers, and a new call when a visit of a finished task moved.
+    Returns the columns to change; nothing for a task the MIS did not change."""
+    values: dict[str, Any] = {}
     if row.phones != list(task.phones):
-        row.phones = list(task.phones)
-        row.updated_at = now
+        values.update(phones=list(task.phones), updated_at=now)
     moved = any(a.external_id in changed_ids for a in task.appointments)
     if moved and row.status in _REOPENABLE:
-        row.status = TaskStatus.PENDING
-        row.next_due_at = now
-        row.updated_at = now
+        values.update(status=TaskStatus.PENDING, next_due_at=now, updated_at=now)
         report.tasks_reopened += 1
     elif moved and row.status is TaskStatus.PENDING:
-        row.next_due_at = min(row.next_due_at or now, now)
-        row.updated_at = now
+        values.update(next_due_at=min(row.next_due_at or now, now), updated_at=now)
+    return values
 
 
 def _cancel_emptied(
@@ -189,9 +193,9 @@ def _cancel_emptied(
     candidates = sorted(uow.tasks.pending_keys(campaign_id) - live_keys)
     still_booked = uow.appointments.booked_task_keys(candidates)
     emptied = [key for key in candidates if key not in still_booked]
-    for key, row in sorted(uow.tasks.by_keys(campaign_id, emptied).items()):
-        row.status = TaskStatus.CANCELLED
-        row.next_due_at = None
-        row.updated_at = now
+    rows = uow.tasks.states(campaign_id, emptied)
+    cancelled = {"status": TaskStatus.CANCELLED, "next_due_at": None, "updated_at": now}
+    uow.tasks.update_many([{"id": rows[key].id, **cancelled} for key in emptied])
+    for key in emptied:
         report.tasks_cancelled += 1
         uow.audit.record(now, "sync", "task.cancelled", key, {"why": "no booked visit left"})

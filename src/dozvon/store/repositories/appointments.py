@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeAlias
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.orm import Session
 
 from dozvon.core.appointment import (
@@ -73,55 +73,62 @@ class AppointmentRepository:
         self, appointments: Sequence[Appointment], task_keys: Mapping[str, str], now: datetime
     ) -> list[Upserted]:
         """`upsert` for many distinct visits at once (no raw record: the appointment is the
-        record), and each booked visit tied to its task in the same write. Per chunk one
-        SELECT of what is stored and one executemany each for new and changed rows; an
-        unchanged row whose task key is already right is not written at all."""
+        record), and each booked visit tied to its task in the same write. Everything is read
+        and decided first, a chunked SELECT of what is stored at a time, and only then
+        written, one executemany each for new and changed rows a chunk: on SQLite the write
+        lock, which the first INSERT or UPDATE takes until the commit, is held for the writes
+        only. An unchanged row whose task key is already right is not written at all."""
         done: list[Upserted] = []
+        writes: list[_Write] = []
         for chunk in chunks(appointments):
-            done.extend(self._upsert_chunk(chunk, task_keys, now))
+            stored = self._stored(chunk)
+            for appointment in chunk:
+                print_ = fingerprint(describe(appointment))
+                key = task_keys.get(appointment.external_id)
+                before = stored.get((appointment.source, appointment.external_id))
+                if before is None:
+                    writes.append(_Write(appointment, print_, Change.NEW, None, key))
+                    done.append(Upserted(Change.NEW, None))
+                    continue
+                change = _classify(before.fingerprint, before.status, appointment, print_)
+                if change is not Change.UNCHANGED or (key and key != before.task_key):
+                    writes.append(_Write(appointment, print_, change, before, key))
+                done.append(Upserted(change, before.start_at))
+        for chunk_of_writes in chunks(writes):
+            self._write(chunk_of_writes, now)
         return done
 
-    def _upsert_chunk(
-        self, chunk: Sequence[Appointment], task_keys: Mapping[str, str], now: datetime
-    ) -> Iterator[Upserted]:
-        stored = {
-            (row.source, row.external_id): row
-            for row in self._session.execute(
-                select(*_STORED).where(
-                    AppointmentRow.source.in_({a.source for a in chunk}),
-                    AppointmentRow.external_id.in_([a.external_id for a in chunk]),
-                )
-            )
-        }
+    def _stored(self, chunk: Sequence[Appointment]) -> dict[tuple[str, str], _Stored]:
+        query = select(*_STORED).where(
+            AppointmentRow.source.in_(sorted({a.source for a in chunk})),
+            AppointmentRow.external_id.in_([a.external_id for a in chunk]),
+        )
+        return {(row.source, row.external_id): row for row in self._session.execute(query)}
+
+    def _write(self, chunk: Sequence[_Write], now: datetime) -> None:
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
-        for appointment in chunk:
-            record = describe(appointment)
-            print_ = fingerprint(record)
-            key = task_keys.get(appointment.external_id)
-            before = stored.get((appointment.source, appointment.external_id))
+        for write in chunk:
+            appointment, before = write.appointment, write.before
             if before is None:
-                values = _columns(appointment, record, print_, now, None)
+                values = _columns(appointment, describe(appointment), write.print_, now, None)
                 inserts.append(
                     {
                         "source": appointment.source,
                         "external_id": appointment.external_id,
                         "first_seen_at": now,
-                        "task_key": key,
+                        "task_key": write.task_key,
                         **values,
                     }
                 )
-                yield Upserted(Change.NEW, None)
                 continue
-            change = _classify(before.fingerprint, before.status, appointment, print_)
             values = {}
-            if change is not Change.UNCHANGED:
-                values = _columns(appointment, record, print_, now, before.cancelled_at)
-            if key is not None and key != before.task_key:
-                values["task_key"] = key
-            if values:
-                updates.append({"id": before.id, **values})
-            yield Upserted(change, before.start_at)
+            if write.change is not Change.UNCHANGED:
+                record = describe(appointment)
+                values = _columns(appointment, record, write.print_, now, before.cancelled_at)
+            if write.task_key and write.task_key != before.task_key:
+                values["task_key"] = write.task_key
+            updates.append({"id": before.id, **values})
         if inserts:
             self._session.execute(insert(AppointmentRow), inserts)
         if updates:
@@ -184,6 +191,24 @@ class Upserted:
     change: Change
     previous_start: datetime | None
     """Where the visit was before this sync; None when first seen."""
+
+
+_Stored: TypeAlias = Row[
+    int, str, str, str, AppointmentStatus, datetime, datetime | None, str | None
+]
+"""The columns of `_STORED`."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Write:
+    """A row `upsert_many` decided to write; its columns are built only when written, so the
+    decisions for a whole worklist hold no copy of its data."""
+
+    appointment: Appointment
+    print_: str
+    change: Change
+    before: _Stored | None
+    task_key: str | None
 
 
 _STORED = (

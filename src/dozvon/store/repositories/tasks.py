@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
-from sqlalchemy import insert, select
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.orm import Session
 
 from dozvon.core.task import Task, TaskStatus
 from dozvon.store.models import CampaignRow, CampaignState, TaskRow
 from dozvon.store.repositories.bulk import chunks
+
+TaskState: TypeAlias = Row[int, str, TaskStatus, list[str], datetime | None]
+"""id, key, status, phones, next_due_at."""
 
 
 class TaskRepository:
@@ -47,15 +50,22 @@ class TaskRepository:
             row.updated_at = now
         return row
 
-    def by_keys(self, campaign_id: int, keys: Sequence[str]) -> dict[str, TaskRow]:
-        """The campaign's tasks among `keys`, a chunked IN query each, not one SELECT a key."""
-        found: dict[str, TaskRow] = {}
+    def states(self, campaign_id: int, keys: Sequence[str]) -> dict[str, TaskState]:
+        """What a sync decides on (id, status, phones, next_due_at) of the campaign's tasks
+        among `keys`: chunked IN queries of plain rows, not one ORM object a task."""
+        found: dict[str, TaskState] = {}
+        columns = (TaskRow.id, TaskRow.key, TaskRow.status, TaskRow.phones, TaskRow.next_due_at)
         for chunk in chunks(keys):
-            query = select(TaskRow).where(
+            query = select(*columns).where(
                 TaskRow.campaign_id == campaign_id, TaskRow.key.in_(chunk)
             )
-            found.update((row.key, row) for row in self._session.scalars(query))
+            found.update((row.key, row) for row in self._session.execute(query))
         return found
+
+    def update_many(self, changes: Sequence[dict[str, Any]]) -> None:
+        """Changed columns by task id, an executemany a chunk."""
+        for chunk in chunks(changes):
+            self._session.execute(update(TaskRow), chunk)
 
     def pending_keys(self, campaign_id: int) -> set[str]:
         query = select(TaskRow.key).where(
