@@ -3,49 +3,27 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from dozvon.campaign.clock import ManualClock
 from dozvon.campaign.sync import day_window, sync_campaign
 from dozvon.core.appointment import AppointmentStatus
 from dozvon.core.task import TaskStatus
 from dozvon.mis.base import RowError, Window
-from dozvon.store import Store, upgrade
-from dozvon.store.models import AppointmentRow, AuditRow, Base, TaskRow
+from dozvon.store import Store
+from dozvon.store.models import AppointmentRow, AuditRow, TaskRow
 from dozvon.store.repositories.bulk import CHUNK
-from tests.unit.store.pg import throwaway_database
+from tests.unit.store import conftest as store_fixtures
 
 from .conftest import ListSource, tomorrow_at, visit
 
-
-@pytest.fixture(scope="module")
-def pg_store() -> Iterator[Store]:
-    with throwaway_database() as url:
-        store = Store(url)
-        upgrade(store.engine)
-        yield store
-        store.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """The sync writes in bulk statements, whose behaviour differs by driver: both stores."""
-    if request.param == "sqlite":
-        sqlite_store = Store(f"sqlite:///{tmp_path / 'dozvon.sqlite'}")
-        upgrade(sqlite_store.engine)
-        yield sqlite_store
-        sqlite_store.dispose()
-        return
-    pg: Store = request.getfixturevalue("pg_store")
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-    with pg.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    yield pg
+# Both stores, as in the store's own tests: the sync writes in bulk statements, whose
+# behaviour differs by driver.
+store = store_fixtures.store
+pg_store = store_fixtures.pg_store
+pg_url = store_fixtures.pg_url
 
 
 def window(clock: ManualClock) -> Window:
