@@ -1,7 +1,8 @@
 """N concurrent calls to sipp through our SIP stack: CPU per call, pacing, loss, setup rate.
 
 Each call is answered by sipp at once (`sip_load_uas.xml`), gets one RFC 4733 digit, and carries
-audio both ways: we send 50 packets a second, sipp echoes them back (-rtp_echo). The same run is
+audio both ways: we send 50 packets a second, sipp echoes them back (-rtp_echo). Calls are spread
+over one sipp per 250 calls, since a sipp echoes through one socket. The same run is
 made under the stock asyncio loop and under uvloop, each in a fresh process, so the table shows
 the ratio against that baseline.
 
@@ -81,7 +82,9 @@ async def one_call(ua: UserAgent, target: str, hang_up: asyncio.Event) -> tuple[
     return call, answered, digit
 
 
-async def measure(calls: int, target: str, cps: float, window: float, base: int) -> dict[str, Any]:
+async def measure(
+    calls: int, targets: list[str], cps: float, window: float, base: int
+) -> dict[str, Any]:
     engine = MediaEngine("127.0.0.1", (base, base + 2 * calls + 400))
     await engine.start()
     ua = UserAgent(UaConfig(port=0), media=EngineMedia(engine))
@@ -89,7 +92,8 @@ async def measure(calls: int, target: str, cps: float, window: float, base: int)
     hang_up = asyncio.Event()
     started = time.perf_counter()
     tasks = []
-    for _ in range(calls):
+    for number in range(calls):
+        target = targets[number % len(targets)]
         tasks.append(asyncio.create_task(one_call(ua, target, hang_up)))
         await asyncio.sleep(1 / cps)
     while sum(1 for s in engine.sessions if s.remote_address) < calls:
@@ -103,6 +107,8 @@ async def measure(calls: int, target: str, cps: float, window: float, base: int)
         session.stats.pacing_error_ms.clear()
     lost_before = sum(s.stats.lost for s in sessions)
     received_before = sum(s.stats.packets_received for s in sessions)
+    sent_before = sum(s.stats.packets_sent for s in sessions)
+    skipped_before = engine.clock.skipped
     drops_before = our_udp_drops()
     process = psutil.Process()
     cpu_before = process.cpu_times()
@@ -115,6 +121,8 @@ async def measure(calls: int, target: str, cps: float, window: float, base: int)
     lost = sum(s.stats.lost for s in sessions) - lost_before
     received = sum(s.stats.packets_received for s in sessions) - received_before
     our_drops = our_udp_drops() - drops_before
+    sent = sum(s.stats.packets_sent for s in sessions) - sent_before
+    skipped = engine.clock.skipped - skipped_before
     hang_up.set()
     results = await asyncio.gather(*tasks)
     await ua.stop()
@@ -128,7 +136,9 @@ async def measure(calls: int, target: str, cps: float, window: float, base: int)
         "pacing_p50_ms": round(percentile(pacing, 0.50), 2),
         "pacing_p99_ms": round(percentile(pacing, 0.99), 2),
         "pacing_max_ms": round(max(pacing, default=float("nan")), 2),
+        "sent_pps": round(sent / wall),
         "received_pps": round(received / wall),
+        "skipped_ticks": skipped,
         "lost": lost,
         "our_drops": our_drops,
         "setup_rate": round(calls / setup_seconds, 1),
@@ -139,7 +149,8 @@ async def measure(calls: int, target: str, cps: float, window: float, base: int)
 def worker(args: argparse.Namespace) -> None:
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    coroutine = measure(args.calls[0], args.target, args.cps, args.window, args.rtp_base)
+    targets = args.target.split(",")
+    coroutine = measure(args.calls[0], targets, args.cps, args.window, args.rtp_base)
     if args.loop == "uvloop":
         import uvloop
 
@@ -152,35 +163,59 @@ def worker(args: argparse.Namespace) -> None:
 # ---- the driver ----
 
 
-def run_one(calls: int, loop: str, cps: float, window: float, rtp_base: int) -> dict[str, Any]:
-    port, media_port = free_port(), free_port()
-    sipp = subprocess.Popen(
-        ["sipp", "-sf", str(HERE / "sip_load_uas.xml"), "-i", "127.0.0.1", "-p", str(port),
-         "-mi", "127.0.0.1", "-mp", str(media_port), "-rtp_echo", "-nostdin", "-m", str(calls)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+def start_callees(calls: int, per_callee: int) -> list[tuple[subprocess.Popen[bytes], int]]:
+    """Enough sipp callees that none echoes more than `per_callee` calls: one sipp echoes all
+    its calls through a single socket, whose receive buffer overflows first."""
+    callees = []
+    for share in range(0, calls, per_callee):
+        port, media_port = free_port(), free_port()
+        process = subprocess.Popen(
+            ["sipp", "-sf", str(HERE / "sip_load_uas.xml"), "-i", "127.0.0.1", "-p", str(port),
+             "-mi", "127.0.0.1", "-mp", str(media_port), "-rtp_echo", "-nostdin",
+             "-m", str(min(per_callee, calls - share))],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        callees.append((process, port))
     time.sleep(0.5)
-    sipp_process = psutil.Process(sipp.pid)
-    sipp_before = sipp_process.cpu_times()
+    return callees
+
+
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def run_one(
+    calls: int, loop: str, cps: float, window: float, rtp_base: int, per_callee: int
+) -> dict[str, Any]:
+    callees = start_callees(calls, per_callee)
+    watched = [psutil.Process(process.pid) for process, _ in callees]
+    sipp_before = cpu_seconds(watched)
     sipp_wall = time.perf_counter()
+    targets = ",".join(f"sip:load@127.0.0.1:{port}" for _, port in callees)
     try:
         completed = subprocess.run(
             [sys.executable, __file__, "--worker", "--loop", loop, "--calls", str(calls),
-             "--target", f"sip:load@127.0.0.1:{port}", "--cps", str(cps), "--window", str(window),
+             "--target", targets, "--cps", str(cps), "--window", str(window),
              "--rtp-base", str(rtp_base)],
             capture_output=True, text=True, timeout=300, check=True,
         )  # fmt: skip
-        sipp_after = sipp_process.cpu_times()
+        sipp_seconds = cpu_seconds(watched) - sipp_before
         result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
-        sipp_seconds = sipp_after.user + sipp_after.system - sipp_before.user - sipp_before.system
         result["sipp_cpu_percent_avg"] = round(
             100 * sipp_seconds / (time.perf_counter() - sipp_wall), 1
         )
     finally:
-        if sipp.poll() is None:
-            os.kill(sipp.pid, signal.SIGTERM)
-            sipp.wait(5)
+        for process, _ in callees:
+            if process.poll() is None:
+                os.kill(process.pid, signal.SIGTERM)
+                process.wait(5)
     result["loop"] = loop
+    result["callees"] = len(callees)
     return result
 
 
@@ -189,7 +224,8 @@ COLUMNS = [
     ("cpu_percent", "CPU %"), ("cpu_per_call", "%/call"), ("pacing_p50_ms", "p50 ms"),
     ("pacing_p99_ms", "p99 ms"), ("pacing_max_ms", "max ms"), ("lost", "lost (echo)"),
     ("our_drops", "our drops"),
-    ("received_pps", "rx pps"), ("setup_rate", "setup/s"), ("sipp_cpu_percent_avg", "sipp %"),
+    ("sent_pps", "tx pps"), ("received_pps", "rx pps"), ("skipped_ticks", "skipped ticks"),
+    ("setup_rate", "setup/s"), ("sipp_cpu_percent_avg", "sipp %"),
 ]  # fmt: skip
 
 
@@ -200,6 +236,9 @@ def main() -> None:
     parser.add_argument("--cps", type=float, default=200.0, help="calls started per second")
     parser.add_argument("--window", type=float, default=5.0, help="seconds measured")
     parser.add_argument("--rtp-base", type=int, default=20000, help="first RTP port we use")
+    parser.add_argument(
+        "--per-callee", type=int, default=250, help="calls per sipp callee (one echo socket each)"
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--loop", default="asyncio", help=argparse.SUPPRESS)
     parser.add_argument("--target", help=argparse.SUPPRESS)
@@ -210,7 +249,7 @@ def main() -> None:
     rows = []
     for calls in args.calls:
         for loop in args.loops:
-            row = run_one(calls, loop, args.cps, args.window, args.rtp_base)
+            row = run_one(calls, loop, args.cps, args.window, args.rtp_base, args.per_callee)
             rows.append(row)
             print(json.dumps(row), file=sys.stderr, flush=True)
     print("| " + " | ".join(title for _, title in COLUMNS) + " | CPU vs asyncio |")

@@ -41,6 +41,8 @@ class ManualClock:
         self._now += timedelta(seconds=seconds)
 
     async def sleep(self, seconds: float) -> None:
-        if seconds > 0:
-            self.advance(seconds)
+        """Time jumps to the end of the sleep at once; concurrent sleepers never push it
+        further than the latest of their ends."""
+        target = self._now + timedelta(seconds=max(0.0, seconds))
+        self._now = max(self._now, target)
         await asyncio.sleep(0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from dozvon.campaign.clock import Clock
 
 
@@ -19,12 +21,16 @@ class CallRate:
         self._clock = clock
         self._next: float | None = None
 
-    async def acquire(self) -> None:
+    async def acquire(self) -> datetime:
+        """Wait for the next free slot and return its time: the moment the call may start.
+
+        Slots are reserved before sleeping, so concurrent callers get successive slots."""
         now = self._clock.now().timestamp()
         slot = now if self._next is None else max(now, self._next)
         self._next = slot + self._interval
         if slot > now:
             await self._clock.sleep(slot - now)
+        return datetime.fromtimestamp(slot, UTC)
 
 
 class Lines:

@@ -12,7 +12,7 @@ from dozvon.campaign.report import AttemptFact, Undelivered
 from dozvon.core.outcome import Outcome
 from dozvon.store import OutboxState, Store
 from dozvon.store.codec import evidence_from_json
-from dozvon.store.models import AttemptRow, CampaignRow, OutboxRow, TaskRow
+from dozvon.store.models import AttemptRow, AuditRow, CampaignRow, OutboxRow, TaskRow
 
 
 def campaign_status(store: Store, name: str) -> dict[str, object] | None:
@@ -35,9 +35,17 @@ def campaign_status(store: Store, name: str) -> dict[str, object] | None:
                 .group_by(AttemptRow.outcome)
             ).all()
         )
+        last_change = uow.session.scalars(
+            select(AuditRow)
+            .where(AuditRow.subject == name, AuditRow.action.startswith("campaign."))
+            .order_by(AuditRow.id.desc())
+            .limit(1)
+        ).first()
         return {
             "campaign": name,
             "state": row.state.value,
+            "since": last_change.at.isoformat() if last_change else None,
+            "why": (last_change.details.get("why") if last_change else None),
             "tasks": {str(k): v for k, v in tasks.items()},
             "outcomes": {(k.value if k else "in_progress"): v for k, v in outcomes.items()},
             "outbox_pending": uow.outbox.count(OutboxState.PENDING),
@@ -61,8 +69,8 @@ def day_facts(store: Store, day: date, zone: str) -> list[list[AttemptFact]]:
         )
         # An attempt's outbox rows are created at its finish time (one transaction).
         states = uow.session.execute(select(OutboxRow.created_at, OutboxRow.state))
-        pending = set()
-        delivered = set()
+        pending: set[datetime] = set()
+        delivered: set[datetime] = set()
         for created, state in states:
             (delivered if state is OutboxState.DELIVERED else pending).add(created)
         tasks: dict[int, list[AttemptFact]] = defaultdict(list)

@@ -15,6 +15,7 @@ from dozvon.campaign.queries import not_in_mis
 from dozvon.campaign.report import Undelivered
 from dozvon.campaign.sync import collect
 from dozvon.core.appointment import Appointment, AppointmentStatus
+from dozvon.core.outcome import Outcome
 from dozvon.mis.base import RowError, Source, Window
 from dozvon.store import OutboxState, Store
 from dozvon.store.models import AppointmentRow, OutboxRow
@@ -88,6 +89,8 @@ def _last_written(store: Store, source: str, window: Window) -> list[tuple[Outbo
 def _compare(last: OutboxRow, stored_start: datetime, mis: Appointment | None) -> str | None:
     ours = last.payload["outcome"]
     if mis is None:
+        if Outcome(ours).is_final:
+            return None  # a worklist of who still needs a call rightly drops a finished visit
         return "визит пропал из выборки МИС / the visit is no longer in the MIS worklist"
     if mis.status is AppointmentStatus.CANCELLED:
         return "визит отменён после записи / cancelled after we wrote"

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from dozvon.campaign.clock import Clock, SystemClock
 from dozvon.campaign.dispatcher import CallEvent, Dispatcher, DispatchSettings
+from dozvon.campaign.offload import StoreThread
 from dozvon.campaign.outbox import SqlOutbox
 from dozvon.campaign.plan import ChannelPlan, PlanStep
 from dozvon.campaign.recovery import recover
@@ -23,7 +24,7 @@ from dozvon.channels.base import ContactChannel
 from dozvon.config import Settings
 from dozvon.config.campaign import CampaignSettings
 from dozvon.core.outcome import Channel
-from dozvon.mis.base import Sink, Source, Window
+from dozvon.mis.base import MisError, Sink, Source, Window
 from dozvon.store import Store
 
 log = logging.getLogger(__name__)
@@ -91,11 +92,20 @@ class CampaignRunner:
         self.clinic_timezone = clinic_timezone
         self.summary = RunSummary()
         self._on_event = on_event
+        self.store_thread = StoreThread()
         self.state = SqlCampaignState(store, self.clock)
         self.dispatcher = Dispatcher(
-            self.state, self.campaigns, channels, self.clock, dispatch, on_event=self._count
+            self.state,
+            self.campaigns,
+            channels,
+            self.clock,
+            dispatch,
+            on_event=self._count,
+            store_thread=self.store_thread,
         )
-        self.writeback = WriteBack(SqlOutbox(store), sink, self.clock, backoff)
+        self.writeback = WriteBack(
+            SqlOutbox(store), sink, self.clock, backoff, store_thread=self.store_thread
+        )
 
     def _count(self, event: CallEvent) -> None:
         if event.outcome is None:
@@ -124,6 +134,7 @@ class CampaignRunner:
                 self.clock.now(),
                 priority=spec.priority,
                 default_timezone=self.clinic_timezone,
+                store_thread=self.store_thread,
             )
             self.summary.syncs[name] = report
         return self.summary.syncs
@@ -148,6 +159,14 @@ class CampaignRunner:
         self.summary.not_written = await self.writeback.drain(flush_seconds)
         self.summary.written_back = self.writeback.written
 
+    async def _sync_or_log(self) -> None:
+        """An MIS that cannot be read now must not stop the daemon: the tasks already in the
+        store are still called, and the next scheduled sync tries again."""
+        try:
+            await self.sync()
+        except MisError as exc:
+            log.error("sync failed, the next scheduled sync will try again: %s", exc)
+
     async def serve(
         self,
         stop: asyncio.Event,
@@ -155,15 +174,17 @@ class CampaignRunner:
         grace_seconds: float | None = None,
         flush_seconds: float = 30.0,
     ) -> None:
-        """The daemon: syncs when `schedule_check` says so, dials and writes back until `stop`;
-        then no new calls, active calls get the grace period, and the outbox is flushed."""
+        """The daemon: syncs at start and whenever `schedule_check` says so, dials and writes
+        back until `stop`; then no new calls, active calls get the grace period, and the outbox
+        is flushed."""
         self.recover()
+        await self._sync_or_log()
         writer = asyncio.create_task(self.writeback.run(stop))
         dialer = asyncio.create_task(self.dispatcher.run(stop))
         try:
             while not stop.is_set():
                 if schedule_check is not None and schedule_check():
-                    await self.sync()
+                    await self._sync_or_log()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 1.0)
         finally:

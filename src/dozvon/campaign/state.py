@@ -18,8 +18,9 @@ from dozvon.core.task import Task, TaskStatus
 from dozvon.mis.base import OutcomeRecord
 from dozvon.store import CampaignState, Store, UnitOfWork
 from dozvon.store.codec import outcome_record_to_json
-from dozvon.store.models import AppointmentRow, CampaignRow, OutboxRow, TaskRow
+from dozvon.store.models import AppointmentRow, AttemptRow, CampaignRow, OutboxRow, TaskRow
 from dozvon.store.repositories import to_core
+from dozvon.store.repositories.attempts import _to_core as attempt_to_core
 
 
 class SqlCampaignState:
@@ -86,19 +87,49 @@ class SqlCampaignState:
         with self.store.unit_of_work() as uow:
             return uow.session.scalar(query)
 
+    def queued(self, now: datetime) -> int:
+        """Tasks of running campaigns due now and not on a line: the queue shown to people."""
+        query = (
+            select(func.count())
+            .select_from(TaskRow)
+            .join(CampaignRow, CampaignRow.id == TaskRow.campaign_id)
+            .where(
+                CampaignRow.state == CampaignState.RUNNING,
+                TaskRow.status == TaskStatus.PENDING,
+                TaskRow.next_due_at <= now,
+            )
+        )
+        with self.store.unit_of_work() as uow:
+            return int(uow.session.scalar(query) or 0)
+
     def blocked_numbers(self, phones: Collection[str]) -> set[str]:
         with self.store.unit_of_work() as uow:
             return uow.do_not_call.listed(phones)
 
-    def contacts_since(self, phones: Collection[str], since: datetime) -> list[datetime]:
+    def recent_contacts(
+        self, phones: Collection[str], since: datetime
+    ) -> dict[str, list[datetime]]:
+        """One query for a whole batch; the store's `contacts_since` answers for one person."""
+        query = select(AttemptRow.phone, AttemptRow.started_at).where(
+            AttemptRow.phone.in_(list(phones)), AttemptRow.started_at >= since
+        )
+        contacts: dict[str, list[datetime]] = {}
         with self.store.unit_of_work() as uow:
-            return uow.attempts.contacts_since(phones, since)
+            for phone, started in uow.session.execute(query):
+                contacts.setdefault(phone, []).append(started)
+        return contacts
 
     # ---- attempts ----
 
-    def start_attempt(self, due: DueTask, dial: Dial, now: datetime) -> int:
-        """Committed before the channel dials: after a crash the attempt is known to exist."""
+    def start_attempt(self, due: DueTask, dial: Dial, now: datetime) -> int | None:
+        """Committed before the channel dials: after a crash the attempt is known to exist.
+        None, with nothing written, when the task is no longer pending or not yet due (the
+        dispatcher's batch may be a second old)."""
         with self.store.unit_of_work() as uow:
+            task = uow.tasks.by_id(due.id)
+            due_at = task.next_due_at
+            if task.status is not TaskStatus.PENDING or due_at is None or due_at > now:
+                return None
             attempt = uow.attempts.start(due.id, dial.channel, dial.phone, now)
             uow.commit()
             return attempt.number
@@ -122,6 +153,20 @@ class SqlCampaignState:
             key = uow.tasks.by_id(task_id).key
             uow.audit.record(now, "dispatcher", f"task.{status.value}", key, {"why": reason})
             uow.commit()
+
+
+def load_attempts(session: Session, task_ids: Sequence[int]) -> dict[int, list[Attempt]]:
+    """Attempts of many tasks in one query (the store's repository reads one task at a time)."""
+    found: dict[int, list[Attempt]] = {}
+    if task_ids:
+        query = (
+            select(AttemptRow)
+            .where(AttemptRow.task_id.in_(list(task_ids)))
+            .order_by(AttemptRow.task_id, AttemptRow.number)
+        )
+        for row in session.scalars(query):
+            found.setdefault(row.task_id, []).append(attempt_to_core(row))
+    return found
 
 
 def load_task(session: Session, row: TaskRow) -> Task:

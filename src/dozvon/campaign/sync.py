@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dozvon.campaign.offload import StoreThread
 from dozvon.core.appointment import Appointment, AppointmentStatus
 from dozvon.core.task import DEFAULT_TIMEZONE, Task, TaskStatus, bundle_tasks
 from dozvon.mis.base import RowError, Source, Window
@@ -74,29 +75,47 @@ async def sync_campaign(
     *,
     priority: int = 0,
     default_timezone: str = DEFAULT_TIMEZONE,
+    store_thread: StoreThread | None = None,
 ) -> SyncReport:
     appointments, errors = await collect(source, window)
     report = SyncReport(read=len(appointments) + len(errors), errors=errors)
     for error in errors:
         log.warning("MIS row skipped: %s", error)
+    worklist = Worklist(source.name, campaign, appointments, window, priority, default_timezone)
+    await (store_thread or StoreThread()).run(store_worklist, store, worklist, now, report)
+    return report
+
+
+@dataclass(frozen=True, slots=True)
+class Worklist:
+    source: str
+    campaign: str
+    appointments: list[Appointment]
+    window: Window
+    priority: int
+    default_timezone: str
+
+
+def store_worklist(store: Store, worklist: Worklist, now: datetime, report: SyncReport) -> None:
+    """The store's half of a sync, in one transaction (blocking: run off the event loop)."""
     with store.unit_of_work() as uow:
-        campaign_row = uow.campaigns.ensure(campaign, now)
-        listed = _distinct(source.name, appointments, report)
+        campaign_row = uow.campaigns.ensure(worklist.campaign, now)
+        window = worklist.window
+        listed = _distinct(worklist.source, worklist.appointments, report)
         booked = [
             a
             for a in listed
             if a.status is AppointmentStatus.BOOKED and window.start <= a.start < window.end
         ]
-        tasks = bundle_tasks(booked, default_timezone)
+        tasks = bundle_tasks(booked, worklist.default_timezone)
         task_of = {a.external_id: task.key for task in tasks for a in task.appointments}
-        changed_ids = _upsert(uow, source.name, listed, task_of, window, now, report)
-        _apply_tasks(uow, campaign_row, tasks, changed_ids, now, priority, report)
-        for error in errors:
+        changed_ids = _upsert(uow, worklist.source, listed, task_of, window, now, report)
+        _apply_tasks(uow, campaign_row, tasks, changed_ids, now, worklist.priority, report)
+        for error in report.errors:
             where = f"{error.source}:{error.row}"
             uow.audit.record(now, "sync", "sync.row_error", where, {"error": str(error)})
         uow.commit()
     report.tasks = len(tasks)
-    return report
 
 
 def _distinct(

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from dozvon.campaign.clock import Clock
+from dozvon.campaign.offload import StoreThread
 from dozvon.mis.base import MisError, OutcomeRecord, Sink
 
 log = logging.getLogger(__name__)
@@ -69,8 +70,10 @@ class WriteBack:
         clock: Clock,
         backoff: Backoff | None = None,
         batch: int = 200,
+        store_thread: StoreThread | None = None,
     ) -> None:
         self.state = state
+        self._db = (store_thread or StoreThread()).run
         self.sink = sink
         self.clock = clock
         self.backoff = backoff or Backoff()
@@ -88,7 +91,7 @@ class WriteBack:
             return FlushResult(0, 0, True)
         written = failed = 0
         while True:
-            items = self.state.due_outbox(self.clock.now(), self.batch)
+            items = await self._db(self.state.due_outbox, self.clock.now(), self.batch)
             if not items:
                 break
             progress = 0
@@ -110,13 +113,13 @@ class WriteBack:
             await self.sink.write(item.record)
         except MisError as exc:
             if exc.record_only:
-                return self._record_failed(item, str(exc))
-            self._mis_down(item, exc)
+                return await self._record_failed(item, str(exc))
+            await self._mis_down(item, exc)
             return "down"
         except Exception as exc:
             log.exception("write-back of one outcome failed", extra={"outbox": item.id})
-            return self._record_failed(item, f"{type(exc).__name__}: {exc}")
-        self.state.mark_delivered(item.id, self.clock.now())
+            return await self._record_failed(item, f"{type(exc).__name__}: {exc}")
+        await self._db(self.state.mark_delivered, item.id, self.clock.now())
         self.written += 1
         if self._down_since is not None:
             log.warning("MIS reachable again after %s", self.clock.now() - self._down_since)
@@ -125,20 +128,19 @@ class WriteBack:
         self.resume_at = None
         return "ok"
 
-    def _record_failed(self, item: OutboxItem, error: str) -> str:
-        """A record the MIS or the sink cannot take (a mapping gap, a constraint, a 4xx): retry it
-        later on its own; it holds back only later outcomes of the same appointment."""
-        now = self.clock.now()
-        retry_at = now + timedelta(seconds=self.backoff.delay(item.tries + 1))
-        self.state.mark_failed(item.id, error, retry_at)
+    async def _record_failed(self, item: OutboxItem, error: str) -> str:
+        """A record the MIS or the sink cannot take (a mapping gap, a constraint, a 4xx): retry
+        it later on its own; it holds back only later outcomes of the same appointment."""
+        retry_at = self.clock.now() + timedelta(seconds=self.backoff.delay(item.tries + 1))
+        await self._db(self.state.mark_failed, item.id, error, retry_at)
         return "failed"
 
-    def _mis_down(self, item: OutboxItem, exc: MisError) -> None:
+    async def _mis_down(self, item: OutboxItem, exc: MisError) -> None:
         now = self.clock.now()
         self._down_tries += 1
         self._down_since = self._down_since or now
         self.resume_at = now + timedelta(seconds=self.backoff.delay(self._down_tries))
-        self.state.mark_failed(item.id, str(exc), self.resume_at)
+        await self._db(self.state.mark_failed, item.id, str(exc), self.resume_at)
         log.warning(
             "MIS unreachable (%s); next try at %s",
             exc,
@@ -155,8 +157,8 @@ class WriteBack:
         """Flush until the outbox is empty or the deadline passes; returns what is left."""
         loop = asyncio.get_running_loop()
         end = loop.time() + deadline_seconds
-        while self.state.undelivered_count() and loop.time() < end:
+        while await self._db(self.state.undelivered_count) and loop.time() < end:
             result = await self.flush_once()
             if result.mis_down or not result.written:
                 await asyncio.sleep(min(0.2, max(0.0, end - loop.time())))
-        return self.state.undelivered_count()
+        return await self._db(self.state.undelivered_count)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from dozvon.core.outcome import Channel, Evidence, Outcome
 from dozvon.core.task import Task
@@ -27,4 +27,14 @@ class ContactChannel(Protocol):
         error...) and raise only for bugs; cancellation (shutdown past the grace period) is
         allowed to propagate.
         """
+        ...
+
+
+@runtime_checkable
+class Prechecked(Protocol):
+    """A channel that can tell, before any attempt is recorded, that it will refuse a task."""
+
+    def refusal(self, task: Task, scenario: Any) -> str | None:
+        """The reason this task must not be contacted on this channel (consent, missing data),
+        or None. The dispatcher then closes the task instead of recording an attempt."""
         ...

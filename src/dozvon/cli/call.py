@@ -92,23 +92,27 @@ def load_config(config: Path | None, target: str) -> CliSettings:
     return CliSettings(ua_config(settings.trunk), (ports.start, ports.end), settings.speech)
 
 
-async def place_call(
-    stack: VoiceStack,
-    target: str,
-    prompt: bytes,
-    collect: int,
-    ring_timeout: float,
-    digit_timeout: float,
-    caller_id: str | None,
-) -> CallReport:
-    call = await stack.ua.dial(target, caller_id=caller_id, ring_timeout=ring_timeout)
+@dataclass(frozen=True)
+class CallPlan:
+    """One call as the admin asked for it on the command line."""
+
+    target: str
+    prompt: bytes
+    collect: int
+    ring_timeout: float
+    digit_timeout: float
+    caller_id: str | None
+
+
+async def place_call(stack: VoiceStack, plan: CallPlan) -> CallReport:
+    call = await stack.ua.dial(plan.target, plan.caller_id, plan.ring_timeout)
     digits = ""
     finished = False
     if await call.wait_answered():
-        if prompt:
-            await call.play(prompt, barge_in=collect > 0)
-        if collect:
-            digits = await call.collect_digits(collect, digit_timeout)
+        if plan.prompt:
+            await call.play(plan.prompt, barge_in=plan.collect > 0)
+        if plan.collect:
+            digits = await call.collect_digits(plan.collect, plan.digit_timeout)
         finished = call.is_active
         await call.hangup()
     await call.ended.wait()
@@ -125,21 +129,10 @@ async def place_call(
     )
 
 
-async def _call(
-    target: str,
-    config: UaConfig,
-    rtp_ports: tuple[int, int],
-    prompt: bytes,
-    collect: int,
-    ring_timeout: float,
-    digit_timeout: float,
-    caller_id: str | None,
-) -> CallReport:
+async def _call(plan: CallPlan, config: UaConfig, rtp_ports: tuple[int, int]) -> CallReport:
     stack = await start_stack(config, rtp_ports)
     try:
-        return await place_call(
-            stack, target, prompt, collect, ring_timeout, digit_timeout, caller_id
-        )
+        return await place_call(stack, plan)
     finally:
         await stack.stop()
 
@@ -178,16 +171,19 @@ def run_or_explain(coroutine: Coroutine[Any, Any, T]) -> T:
         raise typer.Exit(2) from exc
 
 
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="файл настроек / settings file")
+]
+PlayOption = Annotated[Path | None, typer.Option("--play", help="WAV-подсказка / WAV prompt")]
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help="журнал SIP / SIP log")]
+
+
 def register(app: typer.Typer) -> None:
     @app.command("call")
     def call_command(
         target: Annotated[str, typer.Argument(help="SIP URI или номер / SIP URI or number")],
-        config: Annotated[
-            Path | None, typer.Option("--config", help="файл настроек / settings file")
-        ] = None,
-        play: Annotated[
-            Path | None, typer.Option("--play", help="WAV-подсказка / WAV prompt")
-        ] = None,
+        config: ConfigOption = None,
+        play: PlayOption = None,
         say: Annotated[
             str | None, typer.Option("--say", help="текст для озвучки / text to speak")
         ] = None,
@@ -204,20 +200,14 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--caller-id", help="номер А / caller id")
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="вывод JSON / print JSON")] = False,
-        verbose: Annotated[
-            bool, typer.Option("--verbose", "-v", help="журнал SIP / SIP log")
-        ] = False,
+        verbose: VerboseOption = False,
     ) -> None:
         """Позвонить один раз: подсказка, сбор цифр / place one call: prompt, collect keys."""
         logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
         cli = load_config(config, target)
         prompt = prompt_pcm(play, say, cli.speech)
-        report = run_or_explain(
-            _call(
-                target, cli.ua, cli.rtp_ports, prompt, collect, ring_timeout, digit_timeout,
-                caller_id,
-            )
-        )  # fmt: skip
+        plan = CallPlan(target, prompt, collect, ring_timeout, digit_timeout, caller_id)
+        report = run_or_explain(_call(plan, cli.ua, cli.rtp_ports))
         if as_json:
             typer.echo(json.dumps(report.__dict__, ensure_ascii=False))
         else:
@@ -226,21 +216,15 @@ def register(app: typer.Typer) -> None:
 
     @app.command("listen")
     def listen_command(
-        config: Annotated[
-            Path | None, typer.Option("--config", help="файл настроек / settings file")
-        ] = None,
-        play: Annotated[
-            Path | None, typer.Option("--play", help="WAV-подсказка / WAV prompt")
-        ] = None,
+        config: ConfigOption = None,
+        play: PlayOption = None,
         port: Annotated[
             int, typer.Option("--port", help="SIP-порт без --config / SIP port")
         ] = 5060,
         calls: Annotated[
             int, typer.Option("--calls", help="выйти после N звонков / exit after N")
         ] = 0,
-        verbose: Annotated[
-            bool, typer.Option("--verbose", "-v", help="журнал SIP / SIP log")
-        ] = False,
+        verbose: VerboseOption = False,
     ) -> None:
         """Отвечать на входящие с подсказкой / answer incoming calls with a prompt."""
         logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Annotated
@@ -10,8 +11,11 @@ import typer
 
 from dozvon.campaign.clock import SystemClock
 from dozvon.campaign.queries import campaign_status
+from dozvon.campaign.service import tomorrow
 from dozvon.campaign.state import SqlCampaignState
-from dozvon.config import load_settings
+from dozvon.campaign.sync import SyncReport, day_window, sync_campaign
+from dozvon.config import Settings, load_settings
+from dozvon.mis.config import load, open_connector
 from dozvon.store import CampaignState, Store, upgrade
 
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="Файл настроек / config file")]
@@ -22,6 +26,28 @@ def open_store(config: Path) -> tuple[Store, list[str]]:
     store = Store(settings.database.url)
     upgrade(store.engine)
     return store, [c.name for c in settings.campaigns]
+
+
+async def sync_now(settings: Settings, name: str) -> SyncReport:
+    """Tomorrow's worklist, as the daemon's scheduled sync reads it."""
+    assert settings.mis is not None
+    campaign = next(c for c in settings.campaigns if c.name == name)
+    zone = settings.clinic.timezone
+    store = Store(settings.database.url)
+    connector = open_connector(load(settings.mis))
+    try:
+        return await sync_campaign(
+            store,
+            connector,
+            name,
+            day_window(tomorrow(SystemClock(), zone), 1, zone),
+            SystemClock().now(),
+            priority=campaign.priority,
+            default_timezone=zone,
+        )
+    finally:
+        await connector.aclose()
+        store.dispose()
 
 
 def register(app: typer.Typer) -> None:
@@ -42,8 +68,20 @@ def register(app: typer.Typer) -> None:
 
     @group.command()
     def start(name: str, config: ConfigOption) -> None:
-        """Запустить / start (dialing follows in `dozvon run`)."""
+        """Запустить: прочитать список из МИС сейчас; звонит `dozvon run` / start: sync the
+        worklist now; `dozvon run` dials."""
         _set(name, config, CampaignState.RUNNING, "started by an operator")
+        settings, _ = load_settings(config)
+        if settings.mis is None:
+            typer.echo("раздела mis нет: список не прочитан / no mis section: nothing synced")
+            return
+        report = asyncio.run(sync_now(settings, name))
+        typer.echo(
+            f"прочитано / read {report.read}, задач / tasks {report.tasks}, "
+            f"новых / new {report.tasks_new}, ошибок / errors {len(report.errors)}"
+        )
+        for error in report.errors:
+            typer.echo(f"  {error}", err=True)
 
     @group.command()
     def pause(name: str, config: ConfigOption) -> None:

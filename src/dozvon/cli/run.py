@@ -117,10 +117,7 @@ async def serve(settings: Settings, grace: float) -> None:
     try:
         with Live(progress.render(0), refresh_per_second=2) as live:
             while not service.done():
-                running = runner.state.running_campaigns()
-                queued = (
-                    len(runner.state.due_tasks(running, clock.now(), 1000, ())) if running else 0
-                )
+                queued = await runner.store_thread.run(runner.state.queued, clock.now())
                 live.update(progress.render(queued))
                 await asyncio.wait({service}, timeout=1.0)
         await service

@@ -144,3 +144,20 @@ class SecretRef(BaseModel):
             except OSError as exc:
                 raise MisConfigError([((), f"файл пароля {self.password_file}: {exc}")]) from exc
         return None
+
+
+class StatementSource(SecretRef):
+    """What every SQL-speaking source shares (SQLAlchemy, ODBC, the HTTP tunnel): the admin's
+    write-back statements, and how often a lost connection is tried again."""
+
+    writeback: str | list[str] | None = None
+    """One statement or several, run in one transaction per outcome."""
+    retries: int = Field(3, ge=1)
+    retry_delay: float = Field(0.5, ge=0)
+
+    @property
+    def statements(self) -> list[str]:
+        if self.writeback is None:
+            return []
+        return [self.writeback] if isinstance(self.writeback, str) else list(self.writeback)
+

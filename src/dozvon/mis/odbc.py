@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects import sqlite
 
 from dozvon.mis.base import MisError, OutcomeRecord, Window
-from dozvon.mis.config import MisConfig, SecretRef
+from dozvon.mis.config import MisConfig, StatementSource
 from dozvon.mis.errors import statement_failed, with_retries
 from dozvon.mis.source import (
     BATCH,
@@ -39,7 +39,7 @@ _TABLE_NAME = re.compile(r"^\w+$")
 _PWD = re.compile(r"(?:^|;)\s*(PWD|PASSWORD)\s*=\s*\{?([^;}]*)", re.IGNORECASE)
 
 
-class OdbcConfig(SecretRef):
+class OdbcConfig(StatementSource):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["odbc"] = "odbc"
@@ -50,12 +50,9 @@ class OdbcConfig(SecretRef):
     select: str | None = None
     table: str | None = None
     """Read this whole table and filter the window in Python (drivers without parameters)."""
-    writeback: str | list[str] | None = None
     window: WindowStyle | Literal["text"] = "local"
     """"text" binds ISO strings, for drivers that keep dates as text (SQLite ODBC)."""
     timeout: int = Field(10, ge=1)
-    retries: int = Field(3, ge=1)
-    retry_delay: float = Field(0.5, ge=0)
 
     @model_validator(mode="after")
     def _check(self) -> OdbcConfig:
@@ -67,11 +64,6 @@ class OdbcConfig(SecretRef):
             raise ValueError(f"table: недопустимое имя таблицы {self.table!r}")
         return self
 
-    @property
-    def statements(self) -> list[str]:
-        if self.writeback is None:
-            return []
-        return [self.writeback] if isinstance(self.writeback, str) else list(self.writeback)
 
 
 @cache

@@ -23,7 +23,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from dozvon.core.appointment import Appointment
 from dozvon.mis.base import MisError, OutcomeRecord, RowError, Window
-from dozvon.mis.config import MisConfig, SecretRef
+from dozvon.mis.config import MisConfig, StatementSource
 from dozvon.mis.errors import mask_secrets, statement_failed, with_retries
 from dozvon.mis.source import (
     BATCH,
@@ -37,7 +37,7 @@ from dozvon.mis.source import (
 from dozvon.mis.tunnel.ssh import SshConfig, SshTunnel
 
 
-class SqlConfig(SecretRef):
+class SqlConfig(StatementSource):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["sql"] = "sql"
@@ -45,11 +45,7 @@ class SqlConfig(SecretRef):
     """An SQLAlchemy URL. Its password comes from the settings' `${secret:NAME}` reference, or
     from password_env / password_file; either way it is masked in every message."""
     select: str
-    writeback: str | list[str] | None = None
-    """One statement or several, run in one transaction per outcome."""
     window: WindowStyle = "local"
-    retries: int = Field(3, ge=1)
-    retry_delay: float = Field(0.5, ge=0)
     connect_args: dict[str, Any] = Field(default_factory=dict)
     ssh: SshConfig | None = None
 
@@ -62,11 +58,6 @@ class SqlConfig(SecretRef):
             raise ValueError(f"url не разобран: {mask_secrets(str(exc))}") from None
         return value
 
-    @property
-    def statements(self) -> list[str]:
-        if self.writeback is None:
-            return []
-        return [self.writeback] if isinstance(self.writeback, str) else list(self.writeback)
 
 
 def _lost_connection(exc: BaseException) -> bool:

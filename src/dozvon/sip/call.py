@@ -6,19 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from dozvon.core.phone import mask_phone
 from dozvon.sip.dialog import Dialog
+from dozvon.sip.masking import mask_numbers, mask_user
 from dozvon.sip.media_port import AudioTap, MediaChannel
 from dozvon.sip.message import ParseError, Request, Response, parse_cseq
 from dozvon.sip.sdp import Negotiated, answer_direction, build_sdp, negotiate, parse_sdp
 from dozvon.sip.transaction import ClientTransaction, ServerTransaction
-from dozvon.sip.uri import NameAddr, new_tag, parse_name_addr
+from dozvon.sip.uri import NameAddr, SipUri, new_tag, parse_name_addr
 
 if TYPE_CHECKING:
     from dozvon.sip.ua import UserAgent
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 Side = Literal["us", "them"]
 DTMF_SYMBOLS = "0123456789*#ABCD"
+MAX_REDIRECTS = 3
 REASONS = {
     404: "Not Found",
     480: "Temporarily Unavailable",
@@ -50,19 +50,6 @@ class CallResult:
     ended_at: float | None = None
     ring_seconds: float = 0.0
     talk_seconds: float = 0.0
-
-
-_DIGIT_RUN = re.compile(r"\+?\d[\d\-() ]{4,}\d")
-
-
-def mask_user(uri_user: str) -> str:
-    """A SIP user part is often a phone number: never log it whole."""
-    return mask_phone(uri_user) if any(c.isdigit() for c in uri_user) else uri_user
-
-
-def mask_numbers(text: str) -> str:
-    """Parse errors quote the faulty input, which may hold a phone number: mask digit runs."""
-    return _DIGIT_RUN.sub(lambda match: mask_phone(match.group()), text)
 
 
 def dtmf_from_info(content_type: str, body: bytes) -> str | None:
@@ -110,6 +97,7 @@ class Call:
         self._ring_timer: asyncio.TimerHandle | None = None
         self._ack: Request | None = None
         self._auth_tries = 0
+        self._redirects = 0
         self._transfer_done: asyncio.Future[int] | None = None
         self._sdp_version = 0
         media.on_digit(self._on_digit)
@@ -274,6 +262,8 @@ class Call:
             return
         if status in (401, 407) and self._retry_with_auth(tx, response):
             return
+        if 300 <= status < 400 and self._follow_redirect(response):
+            return
         self._end(status, response.reason, None)
 
     def _retry_with_auth(self, tx: ClientTransaction, response: Response) -> bool:
@@ -287,6 +277,27 @@ class Call:
         self._got_provisional = False
         self._invite_tx = self._ua.start_invite(self, request, tx.destination)
         return True
+
+    def _follow_redirect(self, response: Response) -> bool:
+        """3xx (RFC 3261 §8.1.3.4): INVITE the first Contact instead, a few times at most."""
+        contacts = response.headers.get_all("contact")
+        if self._redirects >= MAX_REDIRECTS or self.result.cancelled or not contacts:
+            return False
+        if self._invite is None:
+            return False
+        self._redirects += 1
+        target = parse_name_addr(contacts[0]).uri
+        log.info("call %s: redirected to %s", self.call_id[:8], mask_user(target.user))
+        request = self._ua.next_attempt(self._invite, str(target))
+        self._ua.spawn(self._invite_again(request, target))
+        return True
+
+    async def _invite_again(self, request: Request, target: SipUri) -> None:
+        self._invite = request
+        self._got_provisional = False
+        self._invite_tx = self._ua.start_invite(
+            self, request, await self._ua.request_destination(target)
+        )
 
     def _maybe_start_media(self, message: Response | Request) -> None:
         if not message.body or "sdp" not in (message.headers.get("content-type") or "").lower():

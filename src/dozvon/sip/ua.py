@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dozvon.sip.auth import Credentials, authorization, parse_challenge
-from dozvon.sip.call import Call, IncomingHandler, mask_numbers, mask_user
+from dozvon.sip.call import Call, IncomingHandler
 from dozvon.sip.dialog import Dialog
+from dozvon.sip.masking import mask_numbers, mask_user
 from dozvon.sip.media_port import MediaFactory, NoMediaFactory
 from dozvon.sip.message import (
     Headers,
@@ -27,6 +28,7 @@ from dozvon.sip.message import (
     parse_cseq,
     serialize,
 )
+from dozvon.sip.registration import Registration
 from dozvon.sip.transaction import (
     AckReceived,
     AckTimeout,
@@ -55,7 +57,6 @@ from dozvon.sip.uri import (
 )
 
 log = logging.getLogger(__name__)
-REGISTER_RETRY = 30.0  # seconds between attempts after a failed (re-)registration
 ALLOW = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER, NOTIFY"
 
 
@@ -120,8 +121,7 @@ class UserAgent:
         self.on_incoming = on_incoming
         self.layer = TransactionLayer(config.timers)
         self.transports = Transports(self._on_bytes)
-        self.registered = False
-        self.registered_until = 0.0  # loop time the registration runs out
+        self.registration = Registration(self)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = 0.0
@@ -133,12 +133,7 @@ class UserAgent:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._nonce_counts: dict[str, int] = {}
         self._resolved: dict[str, str] = {}
-        self._register_call_id = new_tag() + new_tag()
-        self._register_tag = new_tag()
-        self._register_cseq = 0
-        self._refresh: asyncio.TimerHandle | None = None
         self._detected_host: str | None = None
-        self._nat_address: tuple[str, int] | None = None
 
     # ---- lifecycle ----
 
@@ -155,8 +150,7 @@ class UserAgent:
         calls = list({id(c): c for c in self._calls_by_id.values() if c.is_active}.values())
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.gather(*(c.hangup() for c in calls)), 5)
-        if self._refresh is not None:
-            self._refresh.cancel()
+        self.registration.stop()
         if self.registered:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.register(expires=0), 5)
@@ -212,7 +206,7 @@ class UserAgent:
 
     def contact(self) -> str:
         """Our Contact: the address the registrar saw us at when that differs (NAT)."""
-        host, port = self._nat_address or (self.advertised_host, self.port)
+        host, port = self.registration.nat_address or (self.advertised_host, self.port)
         extra = ";transport=tcp" if self.config.transport == "tcp" else ""
         return f"<sip:{self.config.user}@{host}:{port}{extra}>"
 
@@ -302,90 +296,36 @@ class UserAgent:
             return None
         count = self._nonce_counts.get(challenge.nonce, 0) + 1
         self._nonce_counts[challenge.nonce] = count
-        headers = request.headers.copy()
+        retry = self.next_attempt(request)
         name = "proxy-authorization" if proxy else "authorization"
-        headers.set(name, authorization(challenge, credentials, request.method, request.uri, count))
+        value = authorization(challenge, credentials, request.method, request.uri, count)
+        retry.headers.set(name, value)
+        return retry
+
+    def next_attempt(self, request: Request, uri: str | None = None) -> Request:
+        """The same request tried again (after a challenge or a redirect): a new transaction,
+        so a new branch and the next CSeq, optionally to another Request-URI."""
+        headers = request.headers.copy()
         via = parse_via(headers.get("via") or "")
         headers.replace_first("via", self.via(via.transport))
         number, method = parse_cseq(headers.get("cseq") or "")
         headers.set("cseq", f"{number + 1} {method}")
-        return Request(request.method, request.uri, headers, request.body)
+        return Request(request.method, uri or request.uri, headers, request.body)
 
     # ---- registration ----
 
     async def register(self, expires: int | None = None) -> bool:
         """REGISTER at the trunk (401 answered); refreshed at 80 % of the granted time."""
-        wanted = self.config.register_expires if expires is None else expires
-        aor = f"sip:{self.config.user}@{self.domain}"
-        self._register_cseq += 1
-        registrar = str(SipUri(self.domain, port=self.config.domain_port))
-        request = Request("REGISTER", registrar)
-        request.headers.add("via", self.via())
-        request.headers.add("max-forwards", "70")
-        request.headers.add("from", f"<{aor}>;tag={self._register_tag}")
-        request.headers.add("to", f"<{aor}>")
-        request.headers.add("call-id", self._register_call_id)
-        request.headers.add("cseq", f"{self._register_cseq} REGISTER")
-        request.headers.add("contact", self.contact())
-        request.headers.add("expires", str(wanted))
-        request.headers.add("user-agent", self.config.user_agent)
-        destination = await self.request_destination(parse_uri(registrar))
-        response = await self.request(request, destination)
-        if response is not None:
-            self._register_cseq = parse_cseq(response.headers.get("cseq") or "0 X")[0]
-        if response is None or not 200 <= response.status < 300:
-            status = response.status if response else "no response"
-            user = mask_user(self.config.user)
-            log.warning("REGISTER %s at %s failed: %s", user, self.domain, status)
-            self.registered = False
-            if wanted and self.config.register_expires:  # keep trying while we run
-                self._schedule_register(REGISTER_RETRY)
-            return False
-        if wanted and self._learn_nat_address(response):
-            return await self.register(expires)
-        granted = self._granted_expiry(response, wanted)
-        self.registered = granted > 0
-        self.registered_until = self.now() + granted
-        if granted > 0:
-            self._schedule_register(granted * 0.8)
-        log.info("REGISTER %s at %s: %d s", mask_user(self.config.user), self.domain, granted)
-        return True
+        return await self.registration.register(expires)
 
-    def _schedule_register(self, delay: float) -> None:
-        if self._refresh is not None:
-            self._refresh.cancel()
-        self._refresh = asyncio.get_running_loop().call_later(
-            delay, lambda: self.spawn(self.register())
-        )
+    @property
+    def registered(self) -> bool:
+        return self.registration.registered
 
-    def _learn_nat_address(self, response: Response) -> bool:
-        """RFC 3581: received/rport on our Via show our address outside a NAT. True when it
-        changed, so the caller registers again with a Contact that can reach us."""
-        if self.config.public_host is not None:
-            return False
-        via = parse_via(response.headers.get("via") or "")
-        received, rport = via.params.get("received"), via.params.get("rport")
-        if not received or not rport or not rport.isdigit():
-            return False
-        seen = (received, int(rport))
-        if seen == (self._nat_address or (self.advertised_host, self.port)):
-            return False
-        log.info("behind NAT: the registrar sees us at %s:%d", *seen)
-        self._nat_address = seen
-        return True
-
-    def _granted_expiry(self, response: Response, wanted: int) -> int:
-        for contact in response.headers.get_all("contact"):
-            try:
-                address = parse_name_addr(contact)
-            except ParseError:
-                continue
-            value = address.params.get("expires")
-            ours = (self._nat_address or (self.advertised_host, self.port))[1]
-            if address.uri.port == ours and value and value.isdigit():
-                return int(value)
-        header = response.headers.get("expires")
-        return int(header) if header and header.isdigit() else wanted
+    @property
+    def registered_until(self) -> float:
+        """Loop time the registration runs out."""
+        return self.registration.until
 
     # ---- answering ----
 

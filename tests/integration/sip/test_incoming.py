@@ -10,31 +10,37 @@ from pathlib import Path
 import pytest
 
 from dozvon.sip.call import Call
-from dozvon.sip.ua import UserAgent
+from dozvon.sip.ua import UaConfig, UserAgent
 
-from .conftest import SippFactory, free_port, stop_process, wait_for_port
+from .conftest import FAST_TIMERS, Sipp, SippFactory, free_port, stop_process, wait_for_port
 
 pytestmark = pytest.mark.sip
+
+
+async def answer_one(
+    ua: UserAgent, sipp: SippFactory, scenario: str, *extra: str
+) -> tuple[Call, str, Sipp]:
+    """Let a sipp caller run `scenario` against us; we answer and wait for one key."""
+    seen: list[tuple[Call, str]] = []
+
+    async def answer(call: Call) -> None:
+        await call.answer()
+        seen.append((call, await call.collect_digits(1, timeout=3)))
+        await call.ended.wait()
+
+    ua.on_incoming = answer
+    caller = sipp.start(scenario, "-m", "1", *extra, f"127.0.0.1:{ua.port}")
+    assert await asyncio.to_thread(caller.process.wait, 10) == 0
+    [(call, digits)] = seen
+    await asyncio.wait_for(call.ended.wait(), 2)
+    return call, digits, caller
 
 
 async def test_incoming_call_answered_and_hung_up_by_caller(
     media_ua: UserAgent, sipp: SippFactory
 ) -> None:
-    seen: list[Call] = []
-    digits: list[str] = []
-
-    async def answer(call: Call) -> None:
-        seen.append(call)
-        await call.answer()
-        digits.append(await call.collect_digits(1, timeout=3))
-        await call.ended.wait()
-
-    media_ua.on_incoming = answer
-    caller = sipp.start("uac_call", "-m", "1", f"127.0.0.1:{media_ua.port}")
-    assert await asyncio.to_thread(caller.process.wait, 10) == 0
-    [call] = seen
-    await asyncio.wait_for(call.ended.wait(), 2)
-    assert digits == ["3"]
+    call, digits, _ = await answer_one(media_ua, sipp, "uac_call")
+    assert digits == "3"
     assert call.direction == "in"
     assert call.result.answered
     assert call.result.hangup_by == "them"
@@ -88,21 +94,9 @@ def test_dozvon_listen_answers(sipp: SippFactory, tmp_path: Path) -> None:
 
 
 async def test_late_offer_answer_comes_in_the_ack(media_ua: UserAgent, sipp: SippFactory) -> None:
-    seen: list[Call] = []
-    digits: list[str] = []
-
-    async def answer(call: Call) -> None:
-        seen.append(call)
-        await call.answer()
-        digits.append(await call.collect_digits(1, timeout=3))
-        await call.ended.wait()
-
-    media_ua.on_incoming = answer
-    caller = sipp.start("uac_late_offer", "-m", "1", f"127.0.0.1:{media_ua.port}")
-    assert await asyncio.to_thread(caller.process.wait, 10) == 0
-    [call] = seen
+    call, digits, caller = await answer_one(media_ua, sipp, "uac_late_offer")
     assert call.stream is not None and call.stream.remote_port == caller.media_port
-    assert digits == ["1"]  # RTP flowed both ways only because the ACK's SDP was used
+    assert digits == "1"  # RTP flowed both ways only because the ACK's SDP was used
 
 
 async def test_missing_ack_ends_the_call_with_bye(ua: UserAgent, sipp: SippFactory) -> None:
@@ -120,3 +114,14 @@ async def test_missing_ack_ends_the_call_with_bye(ua: UserAgent, sipp: SippFacto
     assert call.result.hangup_by == "us"
     assert call.result.reason == "no ACK"
     assert call.result.talk_seconds >= 3.2  # we waited 64*T1 before giving up
+
+
+async def test_incoming_call_over_tcp(sipp: SippFactory) -> None:
+    agent = UserAgent(UaConfig(port=free_port(), tcp=True, timers=FAST_TIMERS))
+    await agent.start()
+    try:
+        call, digits, _ = await answer_one(agent, sipp, "uac_call", "-t", "t1")
+    finally:
+        await agent.stop()
+    assert digits == "3"  # the INFO, and every response, crossed one TCP connection
+    assert call.result.hangup_by == "them"

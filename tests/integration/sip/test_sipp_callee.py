@@ -121,3 +121,14 @@ async def test_second_fork_answer_is_acked_and_hung_up(ua: UserAgent, sipp: Sipp
     assert call.is_active  # the first dialog is untouched
     await call.hangup()
     assert await asyncio.to_thread(callee.process.wait, 5) == 0  # sipp checked the fork's BYE
+
+
+async def test_redirect_is_followed(ua: UserAgent, sipp: SippFactory) -> None:
+    final = sipp.start("uas_answer_info", "-m", "1")
+    redirector = sipp.start("uas_redirect", "-m", "1", target=final.uri)
+    call = await ua.dial(redirector.uri, ring_timeout=5)
+    assert await asyncio.wait_for(call.wait_answered(), 5)
+    assert await call.collect_digits(2, timeout=5) == "59"
+    await call.hangup()
+    assert await asyncio.to_thread(redirector.process.wait, 5) == 0  # our ACK to the 302
+    assert await asyncio.to_thread(final.process.wait, 5) == 0

@@ -1,26 +1,25 @@
-"""Fixtures for campaign logic tests: a real SQLite store, an in-test MIS seam, virtual time."""
+"""Fixtures for campaign logic tests: the real store, an in-test MIS seam, virtual time."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 
 from dozvon.campaign.clock import ManualClock
 from dozvon.core.appointment import Appointment, AppointmentStatus, Patient
 from dozvon.mis.base import MisError, OutcomeRecord, RowError, Window
-from dozvon.store import Store, upgrade
 
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(f"sqlite:///{tmp_path / 'dozvon.sqlite'}")
-    upgrade(store.engine)
-    yield store
-    store.dispose()
+# The store area's fixtures: every campaign logic test runs on SQLite (the default) and on the
+# local PostgreSQL (larger sites), each in a throwaway database.
+from tests.unit.store.conftest import pg_store, pg_url, store  # noqa: F401
 
 
 @pytest.fixture
@@ -92,3 +91,53 @@ def tomorrow_at(clock: ManualClock, hour: int, minute: int = 0) -> datetime:
     moscow = clock.now() + timedelta(hours=3)
     day = moscow.date() + timedelta(days=1)
     return datetime(day.year, day.month, day.day, hour - 3, minute, tzinfo=UTC)
+
+
+async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Let the event loop run until `condition` holds (calls run in their own tasks)."""
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await asyncio.sleep(0.005)
+
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A config with an SQLite store and an SQLite MIS holding three visits tomorrow."""
+    mis = tmp_path / "mis.sqlite"
+    tomorrow = datetime.now(MOSCOW).date() + timedelta(days=1)
+    with sqlite3.connect(mis) as db:
+        db.execute("CREATE TABLE visits (id INTEGER, name TEXT, phone TEXT, at TEXT, result TEXT)")
+        db.executemany(
+            "INSERT INTO visits VALUES (?, ?, ?, ?, NULL)",
+            [(i, f"Пациент {i}", f"+7916000000{i}", f"{tomorrow} 1{i}:00:00") for i in (1, 2, 3)],
+        )
+    config = {
+        "database": {"url": f"sqlite:///{tmp_path / 'dozvon.sqlite'}"},
+        "campaigns": [
+            {"name": "confirm", "scenario": "confirm", "hours": {"start": "00:00", "end": "23:59"}}
+        ],
+        "mis": {
+            "name": "clinic",
+            "source": {
+                "kind": "sql",
+                "url": f"sqlite:///{mis}",
+                "select": "SELECT id, name, phone, at FROM visits "
+                "WHERE at >= :window_start AND at < :window_end",
+                "writeback": "UPDATE visits SET result = :outcome_code WHERE id = :appointment_id",
+            },
+            "mapping": {
+                "fields": {
+                    "external_id": "id",
+                    "patient.name": "name",
+                    "patient.phones": "phone",
+                    "start": "at",
+                }
+            },
+        },
+    }
+    path = tmp_path / "dozvon.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path

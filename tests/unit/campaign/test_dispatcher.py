@@ -17,12 +17,12 @@ from dozvon.campaign.spec import CampaignSpec
 from dozvon.channels.base import AttemptResult
 from dozvon.channels.simulated import SimulatedCall, SimulatedChannel, by_phone
 from dozvon.core.outcome import Channel, Outcome
-from dozvon.core.rules import CallingHours
+from dozvon.core.rules import CallingHours, ContactCap
 from dozvon.core.task import Task, TaskStatus
 from dozvon.store import CampaignState, Store
 from dozvon.store.models import AttemptRow, AuditRow, CampaignRow, TaskRow
 
-from .conftest import ListSource, RecordingSink, tomorrow_at, visit
+from .conftest import ListSource, RecordingSink, tomorrow_at, until, visit
 
 ALWAYS = CallingHours(time(0, 0), time(23, 59))
 
@@ -76,8 +76,8 @@ async def test_lines_are_filled_but_never_exceeded(store: Store, clock: ManualCl
     await runner.sync()
     assert await runner.dispatcher.dispatch_due() == 5
     assert await runner.dispatcher.dispatch_due() == 0
-    await asyncio.sleep(0)
-    assert channel.active == 5 and channel.peak == 5
+    await until(lambda: channel.active == 5)
+    assert channel.peak == 5
     channel.gate.set()
     await runner.dispatcher.run(asyncio.Event(), until_idle=True)
     assert channel.peak == 5 and len(channel.started) == 12
@@ -88,6 +88,7 @@ async def test_call_starts_are_spaced_by_the_rate_limit(store: Store, clock: Man
     runner = make(store, clock, channel, 4, lines=10, calls_per_second=2)
     await runner.sync()
     await runner.dispatcher.dispatch_due()
+    await until(lambda: len(channel.started) == 4)
     with store.unit_of_work() as uow:
         times = list(uow.session.scalars(select(AttemptRow.started_at).order_by(AttemptRow.id)))
     gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
@@ -152,13 +153,18 @@ async def test_breaker_pauses_dialing_and_leaves_an_alert(store: Store, clock: M
     )
     await runner.sync()
     await runner.dispatcher.run(asyncio.Event(), until_idle=True)
-    assert 20 <= len(channel.dialled) <= 22  # the calls in flight when it tripped still end
+    assert 20 <= len(channel.dialled) <= 20 + 3  # calls on the 3 lines when it tripped still end
     with store.unit_of_work() as uow:
         assert uow.session.scalars(select(CampaignRow.state)).one() is CampaignState.PAUSED
         alert = uow.session.scalars(
             select(AuditRow).where(AuditRow.action == "campaign.paused")
         ).one()
         assert "network_error" in alert.details["why"]
+    dialled = len(channel.dialled)
+    runner.state.set_campaign_state("confirm", CampaignState.RUNNING, "test", "trunk fixed")
+    clock.advance(1)  # the dispatcher re-reads campaign states every poll_seconds
+    await runner.dispatcher.run(asyncio.Event(), until_idle=True)
+    assert len(channel.dialled) > dialled  # resumed: the breaker judges afresh
 
 
 async def test_paused_campaign_is_not_dialled_until_resumed(
@@ -207,7 +213,8 @@ async def test_recovery_closes_open_attempts_and_respects_the_delay(
     channel = GateChannel(clock)
     runner = make(store, clock, channel, 2, lines=2)
     await runner.sync()
-    await runner.dispatcher.dispatch_due()  # two attempts committed as started, then "kill -9"
+    await runner.dispatcher.dispatch_due()
+    await until(lambda: channel.active == 2)  # two attempts committed as started, then "kill -9"
     for call in list(runner.dispatcher._active.values()):
         call.cancel()
     with (
@@ -239,3 +246,71 @@ async def test_recovery_closes_open_attempts_and_respects_the_delay(
 
 def test_clock_is_utc() -> None:
     assert ManualClock(datetime(2026, 1, 1, tzinfo=UTC)).now().tzinfo is UTC
+
+
+class NeverEnds:
+    """A call whose far end never hangs up and never answers our BYE."""
+
+    kind = Channel.VOICE
+
+    async def attempt(
+        self, task: Task, scenario: Any, *, phone: str, attempt_no: int
+    ) -> AttemptResult:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def test_a_call_that_never_ends_is_cut_and_frees_its_line(
+    store: Store, clock: ManualClock
+) -> None:
+    runner = make(store, clock, NeverEnds(), 1, lines=1, max_call_seconds=0.05)
+    await runner.sync()
+    await runner.dispatcher.run(asyncio.Event(), until_idle=True)
+    assert runner.dispatcher.lines.busy == 0
+    with store.unit_of_work() as uow:
+        row = uow.session.scalars(select(AttemptRow)).one()
+        assert row.outcome is Outcome.NETWORK_ERROR and "no end" in row.evidence["notes"]["error"]
+
+
+async def test_contact_cap_holds_across_campaigns(store: Store, clock: ManualClock) -> None:
+    """One person in two campaigns, at most one contact a day: the second campaign waits."""
+    channel = SimulatedChannel(by_phone({}, SimulatedCall(Outcome.CONFIRMED, 1, 3)), clock)
+    source = ListSource([visit("a1", "+79160000001", tomorrow_at(clock, 12))])
+    once_a_day = ContactCap(max_contacts=1, window=timedelta(days=1))
+    specs = {
+        "confirm": CampaignSpec("confirm", hours=ALWAYS, cap=once_a_day, priority=1),
+        "survey": CampaignSpec("survey", hours=ALWAYS, cap=once_a_day),
+    }
+    runner = CampaignRunner(
+        store, source, RecordingSink(), specs, {Channel.VOICE: channel}, clock=clock
+    )
+    await runner.run_once()
+    assert len(channel.dialled) == 1
+    with store.unit_of_work() as uow:
+        waiting = uow.session.scalars(
+            select(TaskRow).where(TaskRow.status == TaskStatus.PENDING)
+        ).one()
+        assert waiting.next_due_at is not None
+        assert waiting.next_due_at >= clock.now() + timedelta(hours=23)
+
+
+class RefusingChannel(SimulatedChannel):
+    """A channel that knows up front it cannot take this task (the scenario lacks data)."""
+
+    def refusal(self, task: Task, scenario: Any) -> str | None:
+        return "branch.phone is empty"
+
+
+async def test_a_task_the_channel_refuses_is_closed_without_an_attempt(
+    store: Store, clock: ManualClock
+) -> None:
+    channel = RefusingChannel(by_phone({}, SimulatedCall(Outcome.CONFIRMED, 1, 2)), clock)
+    runner = make(store, clock, channel, 1, lines=1)
+    await runner.sync()
+    await runner.dispatcher.run(asyncio.Event(), until_idle=True)
+    assert channel.dialled == []
+    with store.unit_of_work() as uow:
+        assert uow.session.scalars(select(AttemptRow)).all() == []
+        assert uow.session.scalars(select(TaskRow.status)).one() is TaskStatus.CANCELLED
+        why = uow.session.scalars(select(AuditRow).where(AuditRow.action == "task.cancelled")).one()
+        assert why.details["why"] == "branch.phone is empty"

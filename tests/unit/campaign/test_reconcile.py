@@ -21,10 +21,11 @@ from .test_run_once import ALWAYS
 
 
 async def test_reports_undelivered_and_drifted_rows(store: Store, clock: ManualClock) -> None:
-    visits = [visit(f"v{i}", f"+7916000000{i}", tomorrow_at(clock, 10 + i)) for i in range(5)]
+    visits = [visit(f"v{i}", f"+7916000000{i}", tomorrow_at(clock, 10 + i)) for i in range(6)]
     source = ListSource(list(visits))
     sink = RecordingSink()
-    channel = SimulatedChannel(by_phone({}, SimulatedCall(Outcome.CONFIRMED, 1, 4)), clock)
+    busy = {"+79160000003": SimulatedCall(Outcome.BUSY, 1)}
+    channel = SimulatedChannel(by_phone(busy, SimulatedCall(Outcome.CONFIRMED, 1, 4)), clock)
     runner = CampaignRunner(
         store,
         source,
@@ -42,8 +43,9 @@ async def test_reports_undelivered_and_drifted_rows(store: Store, clock: ManualC
         visits[0],  # unchanged
         dataclasses.replace(visits[1], history=MisHistory(last_result="declined", attempts=1)),
         dataclasses.replace(visits[2], start=visits[2].start + timedelta(hours=2)),
-        # v3 vanished from the worklist
+        # v3 (busy, still to be called) vanished from the worklist
         visits[4],
+        # v5 (confirmed) left the worklist too: a worklist of who still needs a call drops it
     ]
     window = day_window((clock.now() + timedelta(days=1)).date(), 1, "Europe/Moscow")
     result = await reconcile(store, source, window)

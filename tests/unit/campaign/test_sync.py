@@ -15,15 +15,8 @@ from dozvon.mis.base import RowError, Window
 from dozvon.store import Store
 from dozvon.store.models import AppointmentRow, AuditRow, TaskRow
 from dozvon.store.repositories.bulk import CHUNK
-from tests.unit.store import conftest as store_fixtures
 
 from .conftest import ListSource, tomorrow_at, visit
-
-# Both stores, as in the store's own tests: the sync writes in bulk statements, whose
-# behaviour differs by driver.
-store = store_fixtures.store
-pg_store = store_fixtures.pg_store
-pg_url = store_fixtures.pg_url
 
 
 def window(clock: ManualClock) -> Window:
@@ -166,3 +159,14 @@ async def test_vanished_visits_are_cancelled_and_audited(store: Store, clock: Ma
             select(AuditRow.subject).where(AuditRow.action == "sync.vanished")
         )
         assert status is AppointmentStatus.CANCELLED and list(audit) == ["testmis:b1"]
+
+
+async def test_a_duplicated_visit_id_is_an_error_not_a_second_visit(
+    store: Store, clock: ManualClock
+) -> None:
+    first = visit("a1", "+79160000001", tomorrow_at(clock, 9))
+    source = ListSource([first, visit("a1", "+79160000002", tomorrow_at(clock, 10))])
+    report = await sync_campaign(store, source, "confirm", window(clock), clock.now())
+    assert [(e.row, e.field) for e in report.errors] == [("a1", "id")]
+    with store.unit_of_work() as uow:
+        assert uow.session.scalars(select(TaskRow.key)).one().startswith("+79160000001")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from dozvon.sip.call import dtmf_from_info, mask_numbers
+from dozvon.sip.call import dtmf_from_info
 from dozvon.sip.dialog import Dialog
+from dozvon.sip.masking import mask_numbers
 from dozvon.sip.message import Request, Response, parse
 
 INVITE = (

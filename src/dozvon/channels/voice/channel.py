@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +15,7 @@ from dozvon.core.outcome import Channel, Evidence, HangupBy
 from dozvon.core.task import Task
 from dozvon.dialog.context import Clinic, DialogData
 from dozvon.dialog.engine import check_before_call, run_scenario
+from dozvon.dialog.errors import DataError, NotAllowed
 from dozvon.dialog.loader import Scenario
 from dozvon.sip.call import Call
 from dozvon.sip.ua import UserAgent
@@ -29,6 +32,16 @@ def signalling_evidence(call: Call) -> Evidence:
         hangup_by=hangup,
         notes={"reason": result.reason} if result.reason else {},
     )
+
+
+HANGUP_SECONDS = 10.0
+
+
+async def end(call: Call) -> None:
+    """Hang up, but never wait forever for the far end to agree: the line is ours to free."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(call.hangup(), HANGUP_SECONDS)
+        await asyncio.wait_for(call.ended.wait(), HANGUP_SECONDS)
 
 
 class VoiceChannel:
@@ -53,14 +66,19 @@ class VoiceChannel:
         self.route = route or (lambda phone: phone)
         """A number → the SIP target: by default the number itself, sent through the trunk."""
 
+    def refusal(self, task: Task, scenario: Any) -> str | None:
+        assert isinstance(scenario, Scenario)
+        try:
+            check_before_call(scenario, DialogData.for_task(task, self.clinic), Channel.VOICE)
+        except (NotAllowed, DataError) as exc:
+            return str(exc)
+        return None
+
     async def attempt(
         self, task: Task, scenario: Any, *, phone: str, attempt_no: int
     ) -> AttemptResult:
         assert isinstance(scenario, Scenario)
         data = DialogData.for_task(task, self.clinic)
-        # Refuse before the phone rings (consent, a text the data cannot fill): never hang up on
-        # a patient without a word. The dispatcher records the refusal with its reason.
-        check_before_call(scenario, data, Channel.VOICE)
         call = await self.ua.dial(self.route(phone), self.caller_id, self.ring_timeout)
         # Listening starts before the answer: a patient's «Алло?» comes in the first frames,
         # and answering-machine detection that misses it hears only silence (a machine).
@@ -73,8 +91,8 @@ class VoiceChannel:
             conversation.answered()
             result = await run_scenario(scenario, conversation, data)
         finally:
-            await call.hangup()
-        await call.ended.wait()
+            conversation.close()
+            await end(call)
         wire = signalling_evidence(call)
         evidence = dataclasses.replace(
             result.evidence,

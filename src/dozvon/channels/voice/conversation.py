@@ -37,7 +37,9 @@ class SipConversation:
         """Reset by `answered()`; the conversation may be built while the phone still rings."""
         self._keys: asyncio.Queue[KeyPress] = asyncio.Queue()
         self._interruptible = False
-        self._amd = AnsweringMachineDetector(call_id=call.call_id) if detect_machine else None
+        self._detect_machine = detect_machine
+        self._amd: AnsweringMachineDetector | None = None
+        """Made with the first answered frame: an unanswered call never loads a speech model."""
         self._beep = BeepDetector()
         self._beep_heard = asyncio.Event()
         self._listen_for_beep = False
@@ -61,12 +63,19 @@ class SipConversation:
     def _on_digit(self, digit: str) -> None:
         self._keys.put_nowait(KeyPress(digit, self.elapsed(), during_prompt=self._interruptible))
 
+    def close(self) -> None:
+        """Give the speech model back to the pool even when the call ended before a verdict."""
+        if self._amd is not None:
+            self._amd.finish()
+
     def answered(self) -> None:
         self._answered_at = time.monotonic()
 
     def _on_audio(self, frame: bytes) -> None:
         if not self.call.answered.is_set():
             return  # ring-back and early media are not the greeting
+        if self._detect_machine and self._amd is None:
+            self._amd = AnsweringMachineDetector(call_id=self.call.call_id)
         if self._amd is not None and self._amd.result is None:
             self._amd.push(frame)
         if self._listen_for_beep and self._beep.push(frame) is not None:

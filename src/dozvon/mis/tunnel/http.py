@@ -25,7 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects.mysql import pymysql as mysql_dialect
 
 from dozvon.mis.base import MisError, OutcomeRecord, Window
-from dozvon.mis.config import MisConfig, SecretRef
+from dozvon.mis.config import MisConfig, SecretRef, StatementSource
 from dozvon.mis.errors import mask_secrets, statement_failed, with_retries
 from dozvon.mis.source import RawRow, RowConnector, Table, WindowStyle, check_record, window_values
 from dozvon.mis.tunnel.ntunnel import (
@@ -42,7 +42,7 @@ _LOST = frozenset({2002, 2003, 2006, 2013})
 """MySQL client errors for a server that is down or went away: worth another try."""
 
 
-class HttpTunnelConfig(SecretRef):
+class HttpTunnelConfig(StatementSource):
     """password_env / password_file hold the MySQL password; token_env the script's secret."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -56,18 +56,10 @@ class HttpTunnelConfig(SecretRef):
     port: int = 3306
     token_env: str | None = None
     select: str
-    writeback: str | list[str] | None = None
     window: WindowStyle = "local"
     timeout: float = Field(60, gt=0)
     verify_tls: bool = True
-    retries: int = Field(3, ge=1)
-    retry_delay: float = Field(0.5, ge=0)
 
-    @property
-    def statements(self) -> list[str]:
-        if self.writeback is None:
-            return []
-        return [self.writeback] if isinstance(self.writeback, str) else list(self.writeback)
 
 
 @cache
