@@ -7,8 +7,9 @@ For each source three runs, each in its own subprocess so peak memory is clean:
 - `ours`: the connector through `Source.fetch`, i.e. streaming, mapping every field (dates in
   the clinic's zone, phones to E.164, services split), duplicate-id check, `Appointment`s out;
 - `store`: the whole `dozvon sync`: `campaign.sync.sync_campaign` into a fresh SQLite store
-  (upsert, tasks, audit). It runs over `--store-rows` rows (its own table and file): it is
-  linear in rows and far slower than the read, so its rate is compared per row.
+  (upsert, tasks, audit). It runs over `--store-rows` rows (its own table and file) and is
+  compared per row. With `--store-url postgresql://postgres@127.0.0.1:5432/postgres` the store
+  is PostgreSQL instead: each run creates and drops its own database on that server.
 
 Printed: rows/s, wall seconds (median of --repeat), peak RSS growth over the process after
 imports and setup, and per source the ratios against raw in time per row. The issue's goal is
@@ -40,8 +41,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pymysql
 import pymysql.cursors
+from sqlalchemy.engine import make_url
 
 from dozvon.campaign.sync import sync_campaign
 from dozvon.core.appointment import Appointment
@@ -207,10 +210,19 @@ def ours(source: dict[str, Any]) -> Run:
     return lambda: asyncio.run(fetch())
 
 
+STORE_URL = os.environ.get("DOZVON_BENCH_STORE_URL", "")
+"""The PostgreSQL server of `--store-url`, handed to the children; empty for SQLite."""
+
+
 def into_store(source: dict[str, Any]) -> Run:
     mis = connector(source)
     folder = tempfile.TemporaryDirectory()  # removed when the child exits
-    store = Store(f"sqlite:///{Path(folder.name) / 'dozvon.sqlite'}")
+    url = f"sqlite:///{Path(folder.name) / 'dozvon.sqlite'}"
+    database = f"dozvon_bench_store_{os.getpid()}"
+    if STORE_URL:
+        url = str(make_url(STORE_URL).set(database=database))
+        pg_admin(f'CREATE DATABASE "{database}"')
+    store = Store(url)
     upgrade(store.engine)
 
     async def sync() -> int:
@@ -219,11 +231,20 @@ def into_store(source: dict[str, Any]) -> Run:
         await mis.aclose()
         store.dispose()
         folder.cleanup()
+        if STORE_URL:
+            pg_admin(f'DROP DATABASE IF EXISTS "{database}"')
         if report.errors:
             raise SystemExit(f"unexpected row error: {report.errors[0]}")
         return report.appointments
 
     return lambda: asyncio.run(sync())
+
+
+def pg_admin(statement: str) -> None:
+    """CREATE/DROP DATABASE of a name this script made up (they take no parameters)."""
+    admin = make_url(STORE_URL).set(drivername="postgresql")
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(statement.encode())
 
 
 def mariadb_source(table: str) -> dict[str, Any]:
@@ -276,12 +297,15 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--store-rows", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--store-url", help="PostgreSQL server for the store runs")
     parser.add_argument("--child")
     parser.add_argument("--path", type=Path)
     args = parser.parse_args()
     if args.child:
         child(args.child, args.path)
         return
+    if args.store_url:
+        os.environ["DOZVON_BENCH_STORE_URL"] = args.store_url
     data, small = rows(args.rows), rows(args.store_rows)
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = Path(tmp) / "visits.csv"
@@ -292,7 +316,9 @@ def main() -> None:
             results = {name: measure(name, csv_path, args.repeat) for name in RUNS}
         finally:
             drop_mariadb()
+    into = "PostgreSQL" if args.store_url else "SQLite"
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}; median of {args.repeat}")
+    print(f"store runs: {args.store_rows} rows into {into}")
     print(f"{'run':<15}{'rows':>9}{'seconds':>9}{'rows/s':>10}{'peak MB':>9}")
     for name, r in results.items():
         print(

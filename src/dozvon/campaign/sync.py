@@ -12,18 +12,16 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from dozvon.campaign.offload import StoreThread
 from dozvon.core.appointment import Appointment, AppointmentStatus
 from dozvon.core.task import DEFAULT_TIMEZONE, Task, TaskStatus, bundle_tasks
 from dozvon.mis.base import RowError, Source, Window
 from dozvon.store import Change, Store, UnitOfWork
-from dozvon.store.models import AppointmentRow, CampaignRow, TaskRow
-from dozvon.store.repositories import to_core
+from dozvon.store.models import CampaignRow
+from dozvon.store.repositories.tasks import TaskState
 
 log = logging.getLogger(__name__)
 
@@ -102,12 +100,17 @@ def store_worklist(store: Store, worklist: Worklist, now: datetime, report: Sync
     """The store's half of a sync, in one transaction (blocking: run off the event loop)."""
     with store.unit_of_work() as uow:
         campaign_row = uow.campaigns.ensure(worklist.campaign, now)
-        changed_ids = _upsert(
-            uow, worklist.source, worklist.appointments, worklist.window, now, report
-        )
-        booked = _booked_in_window(uow.session, worklist.source, worklist.window)
-        tasks = bundle_tasks((to_core(row) for row in booked), worklist.default_timezone)
-        _apply_tasks(uow, campaign_row, booked, tasks, changed_ids, now, worklist.priority, report)
+        window = worklist.window
+        listed = _distinct(worklist.source, worklist.appointments, report)
+        booked = [
+            a
+            for a in listed
+            if a.status is AppointmentStatus.BOOKED and window.start <= a.start < window.end
+        ]
+        tasks = bundle_tasks(booked, worklist.default_timezone)
+        task_of = {a.external_id: task.key for task in tasks for a in task.appointments}
+        changed_ids = _upsert(uow, worklist.source, listed, task_of, window, now, report)
+        _apply_tasks(uow, campaign_row, tasks, changed_ids, now, worklist.priority, report)
         for error in report.errors:
             where = f"{error.source}:{error.row}"
             uow.audit.record(now, "sync", "sync.row_error", where, {"error": str(error)})
@@ -115,18 +118,12 @@ def store_worklist(store: Store, worklist: Worklist, now: datetime, report: Sync
     report.tasks = len(tasks)
 
 
-def _upsert(
-    uow: UnitOfWork,
-    source: str,
-    appointments: Iterable[Appointment],
-    window: Window,
-    now: datetime,
-    report: SyncReport,
-) -> set[str]:
-    """Store every visit; returns the ids that moved or were cancelled."""
-    repo = uow.appointments
+def _distinct(
+    source: str, appointments: Iterable[Appointment], report: SyncReport
+) -> list[Appointment]:
+    """The first of each visit id; a repeat is a row error, as the MIS contradicts itself."""
     seen: set[str] = set()
-    changed: set[str] = set()
+    listed = []
     for appointment in appointments:
         if appointment.external_id in seen:
             report.errors.append(
@@ -134,122 +131,90 @@ def _upsert(
             )
             continue
         seen.add(appointment.external_id)
-        before = repo.get(source, appointment.external_id)
-        previous_start = before.start_at if before is not None else None
-        change = repo.upsert(appointment, None, now)
-        report.changes[change.value] += 1
-        moved = change is Change.CHANGED and previous_start != appointment.start
-        if moved or change is Change.CANCELLED:
-            changed.add(appointment.external_id)
-    changed |= _cancel_vanished(uow, source, seen, window, now, report)
-    return changed
+        listed.append(appointment)
+    return listed
 
 
-def _cancel_vanished(
-    uow: UnitOfWork, source: str, seen: set[str], window: Window, now: datetime, report: SyncReport
+def _upsert(
+    uow: UnitOfWork,
+    source: str,
+    listed: list[Appointment],
+    task_of: dict[str, str],
+    window: Window,
+    now: datetime,
+    report: SyncReport,
 ) -> set[str]:
-    """A visit the MIS stopped listing no longer needs a call (it was cancelled, or the clinic
-    reached the patient another way): treat it as cancelled, and say so in the audit log."""
-    query = select(AppointmentRow).where(
-        AppointmentRow.source == source,
-        AppointmentRow.status == AppointmentStatus.BOOKED,
-        AppointmentRow.start_at >= window.start,
-        AppointmentRow.start_at < window.end,
-    )
-    vanished = set()
-    for row in uow.session.scalars(query):
-        if row.external_id in seen:
-            continue
-        row.status = AppointmentStatus.CANCELLED
-        row.cancelled_at = now
-        row.updated_at = now
-        vanished.add(row.external_id)
+    """Store every visit, each booked one tied to its task; returns the ids that moved or were
+    cancelled. Tasks are bundled from what the MIS sent, so the stored rows need no re-reading:
+    after this sync the window's booked visits are exactly the booked ones listed."""
+    changed: set[str] = set()
+    upserted = uow.appointments.upsert_many(listed, task_of, now)
+    for appointment, done in zip(listed, upserted, strict=True):
+        report.changes[done.change.value] += 1
+        moved = done.change is Change.CHANGED and done.previous_start != appointment.start
+        if moved or done.change is Change.CANCELLED:
+            changed.add(appointment.external_id)
+    listed_ids = {a.external_id for a in listed}
+    vanished = uow.appointments.cancel_vanished(source, listed_ids, window.start, window.end, now)
+    for external_id in vanished:
+        # A visit the MIS stopped listing no longer needs a call (it was cancelled, or the
+        # clinic reached the patient another way): cancelled, and the audit log says so.
         report.changes[Change.CANCELLED.value] += 1
-        uow.audit.record(now, "sync", "sync.vanished", f"{source}:{row.external_id}")
-    return vanished
-
-
-def _booked_in_window(session: Session, source: str, window: Window) -> list[AppointmentRow]:
-    query = select(AppointmentRow).where(
-        AppointmentRow.source == source,
-        AppointmentRow.status == AppointmentStatus.BOOKED,
-        AppointmentRow.start_at >= window.start,
-        AppointmentRow.start_at < window.end,
-    )
-    return list(session.scalars(query))
+        uow.audit.record(now, "sync", "sync.vanished", f"{source}:{external_id}")
+    return changed | set(vanished)
 
 
 def _apply_tasks(
     uow: UnitOfWork,
     campaign: CampaignRow,
-    booked: list[AppointmentRow],
     tasks: list[Task],
     changed_ids: set[str],
     now: datetime,
     priority: int,
     report: SyncReport,
 ) -> None:
-    existing = {
-        row.key: row
-        for row in uow.session.scalars(select(TaskRow).where(TaskRow.campaign_id == campaign.id))
-    }
-    rows_by_id = {row.external_id: row for row in booked}
+    existing = uow.tasks.states(campaign.id, [task.key for task in tasks])
+    new = [task for task in tasks if task.key not in existing]
+    uow.tasks.add_many(campaign.id, new, now, next_due_at=now, priority=priority)
+    report.tasks_new += len(new)
+    changes = []
     for task in tasks:
         row = existing.get(task.key)
-        if row is None:
-            uow.tasks.ensure(campaign.id, task, now, next_due_at=now, priority=priority)
-            report.tasks_new += 1
-        else:
-            _refresh(row, task, changed_ids, now, report)
-        for appointment in task.appointments:
-            member = rows_by_id[appointment.external_id]
-            if member.task_key != task.key:
-                member.task_key = task.key
-    _cancel_emptied(uow, existing, {t.key for t in tasks}, now, report)
+        values = _refresh(row, task, changed_ids, now, report) if row is not None else None
+        if values:
+            changes.append({"id": row.id, **values})
+    uow.tasks.update_many(changes)
+    _cancel_emptied(uow, campaign.id, {task.key for task in tasks}, now, report)
 
 
 def _refresh(
-    row: TaskRow, task: Task, changed_ids: set[str], now: datetime, report: SyncReport
-) -> None:
-    """Follow the MIS: new numbers, and a new call when a visit of a finished task moved."""
+    row: TaskState, task: Task, changed_ids: set[str], now: datetime, report: SyncReport
+) -> dict[str, Any]:
+    """Follow the MIS: new numbers, and a new call when a visit of a finished task moved.
+    Returns the columns to change; nothing for a task the MIS did not change."""
+    values: dict[str, Any] = {}
     if row.phones != list(task.phones):
-        row.phones = list(task.phones)
-        row.updated_at = now
+        values.update(phones=list(task.phones), updated_at=now)
     moved = any(a.external_id in changed_ids for a in task.appointments)
     if moved and row.status in _REOPENABLE:
-        row.status = TaskStatus.PENDING
-        row.next_due_at = now
-        row.updated_at = now
+        values.update(status=TaskStatus.PENDING, next_due_at=now, updated_at=now)
         report.tasks_reopened += 1
     elif moved and row.status is TaskStatus.PENDING:
-        row.next_due_at = min(row.next_due_at or now, now)
-        row.updated_at = now
+        values.update(next_due_at=min(row.next_due_at or now, now), updated_at=now)
+    return values
 
 
 def _cancel_emptied(
-    uow: UnitOfWork,
-    existing: dict[str, TaskRow],
-    live_keys: set[str],
-    now: datetime,
-    report: SyncReport,
+    uow: UnitOfWork, campaign_id: int, live_keys: set[str], now: datetime, report: SyncReport
 ) -> None:
     """A pending task none of whose visits is still booked (cancelled, or moved to another
     day and so to another task) must not call. Tasks of other days keep their visits."""
-    for key, row in existing.items():
-        if key in live_keys or row.status is not TaskStatus.PENDING:
-            continue
-        still_booked = uow.session.scalars(
-            select(AppointmentRow.id)
-            .where(
-                AppointmentRow.task_key == key,
-                AppointmentRow.status == AppointmentStatus.BOOKED,
-            )
-            .limit(1)
-        ).first()
-        if still_booked is not None:
-            continue
-        row.status = TaskStatus.CANCELLED
-        row.next_due_at = None
-        row.updated_at = now
+    candidates = sorted(uow.tasks.pending_keys(campaign_id) - live_keys)
+    still_booked = uow.appointments.booked_task_keys(candidates)
+    emptied = [key for key in candidates if key not in still_booked]
+    rows = uow.tasks.states(campaign_id, emptied)
+    cancelled = {"status": TaskStatus.CANCELLED, "next_due_at": None, "updated_at": now}
+    uow.tasks.update_many([{"id": rows[key].id, **cancelled} for key in emptied])
+    for key in emptied:
         report.tasks_cancelled += 1
         uow.audit.record(now, "sync", "task.cancelled", key, {"why": "no booked visit left"})

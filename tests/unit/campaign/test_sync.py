@@ -14,6 +14,7 @@ from dozvon.core.task import TaskStatus
 from dozvon.mis.base import RowError, Window
 from dozvon.store import Store
 from dozvon.store.models import AppointmentRow, AuditRow, TaskRow
+from dozvon.store.repositories.bulk import CHUNK
 
 from .conftest import ListSource, tomorrow_at, visit
 
@@ -103,6 +104,61 @@ async def test_several_numbers_are_kept_in_order(store: Store, clock: ManualCloc
     await sync_campaign(store, source, "confirm", window(clock), clock.now())
     with store.unit_of_work() as uow:
         assert uow.session.scalars(select(TaskRow.phones)).one() == ["+79160000001", "+79160000009"]
+
+
+async def test_more_visits_than_a_chunk_and_a_second_run_writes_nothing(
+    store: Store, clock: ManualClock
+) -> None:
+    count = 2 * CHUNK + 7
+    source = ListSource(
+        [visit(f"v{i}", f"+7916{i:07d}", tomorrow_at(clock, 8 + i % 12)) for i in range(count)]
+    )
+    first = await sync_campaign(store, source, "confirm", window(clock), clock.now())
+    before = snapshot(store)
+    clock.advance(60)
+    second = await sync_campaign(store, source, "confirm", window(clock), clock.now())
+    assert first.changes["new"] == count and first.tasks_new == count
+    assert second.changes["unchanged"] == count and second.tasks_new == 0
+    assert snapshot(store) == before
+    with store.unit_of_work() as uow:
+        untied = select(func.count()).where(AppointmentRow.task_key.is_(None))
+        assert uow.session.scalar(untied) == 0
+
+
+async def test_visit_moved_to_another_day_follows_to_a_new_task(
+    store: Store, clock: ManualClock
+) -> None:
+    a1 = visit("a1", "+79160000001", tomorrow_at(clock, 9))
+    a2 = visit("a2", "+79160000001", tomorrow_at(clock, 10))
+    source = ListSource([a1, a2])
+    two_days = day_window((clock.now() + timedelta(days=1)).date(), 2, "Europe/Moscow")
+    await sync_campaign(store, source, "confirm", two_days, clock.now())
+    source.items = [a1, dataclasses.replace(a2, start=a2.start + timedelta(days=1))]
+    report = await sync_campaign(store, source, "confirm", two_days, clock.now())
+    assert report.changes["changed"] == 1 and report.tasks_new == 1
+    with store.unit_of_work() as uow:
+        query = select(AppointmentRow.external_id, AppointmentRow.task_key)
+        keys = dict(uow.session.execute(query).all())
+    assert keys["a1"] != keys["a2"]
+    assert set(tasks(store).values()) == {TaskStatus.PENDING}
+
+
+async def test_vanished_visits_are_cancelled_and_audited(store: Store, clock: ManualClock) -> None:
+    a1 = visit("a1", "+79160000001", tomorrow_at(clock, 9))
+    b1 = visit("b1", "+79160000002", tomorrow_at(clock, 10))
+    source = ListSource([a1, b1])
+    await sync_campaign(store, source, "confirm", window(clock), clock.now())
+    source.items = [a1]
+    report = await sync_campaign(store, source, "confirm", window(clock), clock.now())
+    assert report.changes["cancelled"] == 1 and report.tasks_cancelled == 1
+    with store.unit_of_work() as uow:
+        status = uow.session.scalar(
+            select(AppointmentRow.status).where(AppointmentRow.external_id == "b1")
+        )
+        audit = uow.session.scalars(
+            select(AuditRow.subject).where(AuditRow.action == "sync.vanished")
+        )
+        assert status is AppointmentStatus.CANCELLED and list(audit) == ["testmis:b1"]
 
 
 async def test_a_duplicated_visit_id_is_an_error_not_a_second_visit(

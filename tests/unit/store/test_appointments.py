@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
-from dozvon.core.appointment import AppointmentStatus, MisHistory
+from dozvon.core.appointment import AppointmentStatus, Branch, Doctor, MisHistory, Patient
 from dozvon.store import Change, Store
+from dozvon.store.codec import fingerprint
+from dozvon.store.columns import jsonable
 from dozvon.store.repositories import to_core
+from dozvon.store.repositories.appointments import describe
 from tests.unit.store.factories import NOW, appointment
 
 RAW = {
@@ -102,3 +105,20 @@ def test_task_key_links_appointments(store: Store) -> None:
 def test_naive_times_are_refused(store: Store) -> None:
     with store.unit_of_work() as uow, pytest.raises(Exception, match="naive"):
         uow.appointments.upsert(appointment(), None, datetime(2026, 3, 2, 9, 0))
+
+
+def test_description_is_the_dataclass_as_json_so_old_fingerprints_hold() -> None:
+    full = replace(
+        appointment(),
+        patient=Patient("Иванова Анна", ("+79161234567", "+74951234567"), "P-1", True, False),
+        doctor=Doctor("Петров", "терапевт"),
+        services=("ЭКГ", "УЗИ"),
+        branch=Branch("Центр", "ул. Ленина, 1", "+74950000000", "Europe/Samara"),
+        status=AppointmentStatus.CANCELLED,
+        history=MisHistory("busy", 1, datetime(2026, 3, 1, 10, 0, tzinfo=UTC)),
+        extra={"room": "12", "floor": "2"},
+    )
+    no_time = replace(full, history=MisHistory("no_answer", 2, None))
+    for item in (full, no_time, replace(full, history=None, extra={})):
+        assert describe(item) == jsonable(asdict(item))
+        assert fingerprint(describe(item)) == fingerprint(jsonable(asdict(item)))
