@@ -180,7 +180,9 @@ def _apply_tasks(
     changes = []
     for task in tasks:
         row = existing.get(task.key)
-        values = _refresh(row, task, changed_ids, now, report) if row is not None else None
+        if row is None:
+            continue  # added above
+        values = _refresh(row, task, changed_ids, now, report)
         if values:
             changes.append({"id": row.id, **values})
     uow.tasks.update_many(changes)
