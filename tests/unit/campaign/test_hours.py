@@ -9,6 +9,7 @@ from dozvon.campaign.clock import ManualClock
 from dozvon.campaign.service import CampaignRunner
 from dozvon.campaign.spec import CampaignSpec
 from dozvon.channels.simulated import SimulatedCall, SimulatedChannel, by_phone
+from dozvon.core.appointment import Appointment
 from dozvon.core.outcome import Channel, Outcome
 from dozvon.core.rules import CallingHours
 from dozvon.store import Store
@@ -19,22 +20,32 @@ KALININGRAD = "+74012555001"  # UTC+2
 MOSCOW = "+74955550001"  # UTC+3
 VLADIVOSTOK = "+74232555001"  # UTC+10
 VISIT = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+THREE_ZONES = [
+    visit("k", KALININGRAD, VISIT),
+    visit("m", MOSCOW, VISIT),
+    visit("v", VLADIVOSTOK, VISIT),
+]
 
 
-async def test_each_patient_is_called_only_inside_their_local_hours(store: Store) -> None:
-    clock = ManualClock(datetime(2026, 11, 26, 5, 30, tzinfo=UTC))  # 08:30 in Moscow
+def nine_to_eight(
+    store: Store, clock: ManualClock, visits: list[Appointment]
+) -> tuple[CampaignRunner, SimulatedChannel]:
+    """A confirm campaign calling 09:00–20:00 local time, where everyone confirms."""
     channel = SimulatedChannel(by_phone({}, SimulatedCall(Outcome.CONFIRMED, 1, 5)), clock)
-    source = ListSource(
-        [visit("k", KALININGRAD, VISIT), visit("m", MOSCOW, VISIT), visit("v", VLADIVOSTOK, VISIT)]
-    )
     runner = CampaignRunner(
         store,
-        source,
+        ListSource(visits),
         RecordingSink(),
         {"confirm": CampaignSpec("confirm", hours=CallingHours(time(9), time(20)))},
         {Channel.VOICE: channel},
         clock=clock,
     )
+    return runner, channel
+
+
+async def test_each_patient_is_called_only_inside_their_local_hours(store: Store) -> None:
+    clock = ManualClock(datetime(2026, 11, 26, 5, 30, tzinfo=UTC))  # 08:30 in Moscow
+    runner, channel = nine_to_eight(store, clock, THREE_ZONES)
     await runner.sync()
 
     async def called_at(hour: int, minute: int = 0) -> list[str]:
@@ -55,15 +66,7 @@ async def test_kaliningrad_keeps_its_own_time_in_summer(store: Store) -> None:
     clock = ManualClock(
         datetime(2026, 7, 15, 6, 30, tzinfo=UTC)
     )  # 08:30 Kaliningrad, 09:30 Bucharest
-    channel = SimulatedChannel(by_phone({}, SimulatedCall(Outcome.CONFIRMED, 1, 5)), clock)
-    runner = CampaignRunner(
-        store,
-        ListSource([visit("k", KALININGRAD, summer_visit)]),
-        RecordingSink(),
-        {"confirm": CampaignSpec("confirm", hours=CallingHours(time(9), time(20)))},
-        {Channel.VOICE: channel},
-        clock=clock,
-    )
+    runner, channel = nine_to_eight(store, clock, [visit("k", KALININGRAD, summer_visit)])
     await runner.run_once()
     assert channel.dialled == []
     clock.set(datetime(2026, 7, 15, 7, 0, tzinfo=UTC))
@@ -75,17 +78,6 @@ async def test_nobody_is_called_at_night_anywhere(store: Store) -> None:
     clock = ManualClock(
         datetime(2026, 11, 26, 18, 0, tzinfo=UTC)
     )  # 21:00 Moscow, 04:00 Vladivostok
-    channel = SimulatedChannel(by_phone({}, SimulatedCall(Outcome.CONFIRMED, 1, 5)), clock)
-    source = ListSource(
-        [visit("k", KALININGRAD, VISIT), visit("m", MOSCOW, VISIT), visit("v", VLADIVOSTOK, VISIT)]
-    )
-    runner = CampaignRunner(
-        store,
-        source,
-        RecordingSink(),
-        {"confirm": CampaignSpec("confirm", hours=CallingHours(time(9), time(20)))},
-        {Channel.VOICE: channel},
-        clock=clock,
-    )
+    runner, channel = nine_to_eight(store, clock, THREE_ZONES)
     await runner.run_once()
     assert channel.dialled == []
