@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from dozvon.core.readonly import readonly
+
 
 class AppointmentStatus(StrEnum):
     BOOKED = "booked"
     CANCELLED = "cancelled"
 
 
-@dataclass(frozen=True, slots=True)
+@readonly
 class Patient:
     name: str
     phones: tuple[str, ...]
@@ -38,7 +40,7 @@ class Branch:
     """IANA zone of the branch; the fallback when a number's zone is ambiguous."""
 
 
-@dataclass(frozen=True, slots=True)
+@readonly
 class MisHistory:
     """Earlier call results as an unfiltered MIS reports them (the seed's second selection mode)."""
 
@@ -47,7 +49,7 @@ class MisHistory:
     last_attempt_at: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@readonly
 class Appointment:
     external_id: str
     source: str

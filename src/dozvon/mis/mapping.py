@@ -24,26 +24,29 @@ here, so a clinic describes its fields once, in the config, whatever the transpo
 
 from __future__ import annotations
 
-import functools
-import operator
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time
-from typing import Any, NamedTuple
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from dozvon.core.appointment import (
-    Appointment,
-    AppointmentStatus,
-    Branch,
-    Doctor,
-    MisHistory,
-    Patient,
-)
+from dozvon.core.appointment import Appointment, AppointmentStatus
 from dozvon.core.outcome import Outcome
 from dozvon.core.phone import split_phones
 from dozvon.mis.base import OutcomeRecord, RowError
+from dozvon.mis.inbound import (
+    DEFAULTS,
+    REQUIRED,
+    Assembler,
+    Column,
+    ColumnSource,
+    FieldColumn,
+    Row,
+    RowBatch,
+    batched,
+    problems_in,
+)
 from dozvon.mis.values import (
     DEFAULT_DATE_FORMATS,
     DEFAULT_DATETIME_FORMATS,
@@ -57,8 +60,6 @@ from dozvon.mis.values import (
     as_text,
     as_time,
 )
-
-Row = Mapping[str, Any]
 
 INBOUND_TARGETS: frozenset[str] = frozenset(
     {
@@ -123,24 +124,6 @@ OUTBOUND_VALUES: frozenset[str] = frozenset(
 """What an outbound field may name; every one is also bound as a `:param` in SQL write-back."""
 
 ANY_OUTCOME = "*"
-_REQUIRED = frozenset({"external_id", "patient.phones", "start", "start_date", "start_time"})
-_ABSENT = object()
-"""An empty optional MIS value: the field keeps our default."""
-CACHE_SIZE = 4096
-"""Distinct texts remembered per field: a worklist repeats its times, doctors and services."""
-
-
-class Conversion(NamedTuple):
-    """A field's conversion: of any raw value, and of stripped non-empty text (None: kept)."""
-
-    any_value: Callable[[object], object]
-    from_text: Callable[[str], object] | None
-
-
-_EMPTY_BRANCH = Branch()
-_doctor = functools.lru_cache(maxsize=CACHE_SIZE)(Doctor)
-_branch = functools.lru_cache(maxsize=CACHE_SIZE)(Branch)
-"""Frozen, so rows may share them: one Doctor per doctor instead of one per visit."""
 
 
 class FieldSpec(BaseModel):
@@ -340,9 +323,8 @@ class Mapper:
     """A `MappingConfig` compiled for one source: `map_rows` for rows in, `outbound` for results.
 
     Column names are matched case-insensitively (Firebird and Oracle upper-case them) once
-    the first row or the cursor description is known (`bind_columns`). Binding compiles every
-    field into one extractor closure, so the per-row loop reads no config (100k-row worklists:
-    docs/performance.md, "MIS sync").
+    the header or the first row is known (`bind_columns`). Rows are mapped a batch at a time,
+    a column at a time (`dozvon.mis.inbound`), so the per-row work reads no config.
     """
 
     def __init__(self, config: MappingConfig, source: str) -> None:
@@ -363,23 +345,30 @@ class Mapper:
         history = config.fields.get("history.last_result")
         if history is not None and history.map is None and config.results.outcomes:
             self._history_map = _reverse_outcomes(config.results.outcomes)
-        targets = set(config.fields)
-        self._has_history = any(t.startswith("history.") for t in targets)
-        self._has_branch = any(t.startswith("branch.") for t in targets)
-        self._extra = [(t, t[len("extra.") :]) for t in config.fields if t.startswith("extra.")]
-        self._converts = {
-            target: self._converter(target, spec) for target, spec in config.fields.items()
-        }
-        self._fields: list[tuple[str, str, Callable[[Row], object]]] = []
+        self._assembler = Assembler(source, self.zone, list(config.fields))
+        self._columns: list[str] | None = None
+        self._positions: dict[str, int] = {}
+        self._fields: list[FieldColumn] = []
         self._compile({})
 
-    def _converter(self, target: str, spec: FieldSpec) -> Conversion:
-        """Raw MIS value → ours, value map first; the text path is memoized, being pure.
+    def _compile(self, keys: Mapping[str, str]) -> None:
+        """One column converter per field, with the row keys the MIS actually uses bound in."""
+        self._fields = [
+            FieldColumn(
+                target,
+                spec.label,
+                self._source_of(target, spec, keys),
+                *self._conversion(target, spec),
+            )
+            for target, spec in self.config.fields.items()
+        ]
 
-        Only text is a safe cache key: equal datetimes in different zones would share a result.
-        """
+    def _conversion(
+        self, target: str, spec: FieldSpec
+    ) -> tuple[Callable[[object], object], bool, Callable[[], object]]:
+        """(one non-empty value → ours, whether text is kept as it is, the empty value)."""
         convert = self._conversions().get(target, _text)
-        table = spec.map if spec.map is not None else None
+        table = spec.map
         if table is None and target == "history.last_result" and self._history_map:
             table = self._history_map
         if table is not None:
@@ -388,12 +377,20 @@ class Mapper:
             def convert(raw: object, spec: FieldSpec = spec) -> object:
                 return after(translate(raw), spec)
 
-        def any_value(raw: object) -> object:
+        def one(raw: object) -> object:
             return convert(raw, spec)
 
-        if convert is _text:
-            return Conversion(any_value, None)
-        return Conversion(any_value, functools.lru_cache(maxsize=CACHE_SIZE)(any_value))
+        default = spec.default
+        fallback = DEFAULTS.get(target, "")
+
+        def empty() -> object:
+            if default is not None:
+                return one(default)
+            if target in REQUIRED:
+                raise ValueProblem("пустое значение")
+            return fallback
+
+        return one, convert is _text, empty
 
     def _conversions(self) -> dict[str, Callable[[Any, FieldSpec], Any]]:
         """Per target, the conversion after mapping; every other target is plain text."""
@@ -411,63 +408,40 @@ class Mapper:
             "history.last_attempt_at": self._datetime,
         }
 
-    def _compile(self, keys: Mapping[str, str]) -> None:
-        """One extractor per field, with the row keys the MIS actually uses bound in."""
-        self._fields = [
-            (target, spec.label, self._extractor(target, spec, keys))
-            for target, spec in self.config.fields.items()
-        ]
-
-    def _extractor(
-        self, target: str, spec: FieldSpec, keys: Mapping[str, str]
-    ) -> Callable[[Row], object]:
-        """row → our value, `_ABSENT` for an empty optional field, or `ValueProblem`."""
-        convert, from_text = self._converts[target]
-        default, required = spec.default, target in _REQUIRED
-
-        read = self._reader(target, spec, keys)
-
-        def extract(row: Row) -> object:
-            raw = read(row)
-            if raw.__class__ is str:
-                text = raw.strip()  # every conversion strips text first anyway
-                if text:
-                    return text if from_text is None else from_text(text)
-            elif raw is not None:
-                return convert(raw)
-            if default is not None:
-                return convert(default)
-            if required:
-                raise ValueProblem("пустое значение")
-            return _ABSENT
-
-        return extract
-
-    def _reader(
-        self, target: str, spec: FieldSpec, keys: Mapping[str, str]
-    ) -> Callable[[Row], object]:
-        if spec.column is not None:  # the common case: a C-level call, no Python frame
-            return operator.methodcaller("get", keys.get(spec.column, spec.column))
+    def _source_of(self, target: str, spec: FieldSpec, keys: Mapping[str, str]) -> ColumnSource:
+        """Where a field's raw values come from in a batch: a column, several, a template."""
+        if spec.column is not None:
+            key = keys.get(spec.column, spec.column)
+            return lambda column, count: column(key)
         if spec.columns is not None:
             names = [keys.get(c, c) for c in spec.columns]
 
-            def joined(row: Row) -> object:
-                parts = (as_text(row.get(name)) for name in names)
-                return "; ".join(p for p in parts if p)
+            def joined(column: Callable[[str], Sequence[object]], count: int) -> list[object]:
+                rows = zip(*(column(name) for name in names), strict=True)
+                return ["; ".join(t for t in map(as_text, row) if t) for row in rows]
 
             return joined
         if spec.template is not None:
             template = self._templates[target]
-            placeholders = [(n, keys.get(n, n)) for n in template.names]
-            return lambda row: template.render({n: row.get(key) for n, key in placeholders})
+            placeholders = [keys.get(n, n) for n in template.names]
+
+            def rendered(column: Callable[[str], Sequence[object]], count: int) -> list[object]:
+                rows = zip(*(column(key) for key in placeholders), strict=True)
+                return [
+                    template.render(dict(zip(template.names, row, strict=True))) for row in rows
+                ]
+
+            return rendered
         const = spec.const
-        return lambda row: const
+        return lambda column, count: [const] * count
 
     # -- inbound -------------------------------------------------------------------------------
 
     def bind_columns(self, columns: Iterable[str]) -> RowError | None:
         """Match the configured columns to what the MIS returned; a missing one fails the source."""
-        present = {c.lower(): c for c in columns}
+        self._columns = list(columns)
+        self._positions = {name: index for index, name in enumerate(self._columns)}
+        present = {c.lower(): c for c in self._columns}
         keys = {}
         missing = []
         for wanted in sorted(self.config.mis_columns):
@@ -489,14 +463,15 @@ class Mapper:
 
     def map_rows(
         self,
-        rows: Iterable[tuple[int | str, Row] | RowError],
+        rows: Iterable[tuple[int | str, Row] | RowBatch | RowError],
         columns: Iterable[str] | None = None,
     ) -> Iterator[Appointment | RowError]:
-        """Map (row label, row) pairs; the second row with the same id is an error, not a twin.
+        """Map rows (label, row pairs or whole batches); a repeated id is an error, not a twin.
 
         Pass `columns` when the reader knows them before any row (a cursor description, a CSV
-        header), so wrong columns are reported even for an empty result. A reader's own
-        `RowError`s (say, a line in the wrong encoding) pass straight through.
+        header), so wrong columns are reported even for an empty result; positional rows need
+        them. A reader's own `RowError`s (say, a line in the wrong encoding) pass straight
+        through, in their place.
         """
         seen: dict[str, int | str] = {}
         needs_binding = bool(self.config.mis_columns)
@@ -506,91 +481,91 @@ class Mapper:
             if failure is not None:
                 yield failure
                 return
-        for item in rows:
+        for item in batched(rows):
             if isinstance(item, RowError):
                 yield item
                 continue
-            label, row = item
             if needs_binding:
                 needs_binding = False
-                failure = self.bind_columns(row.keys())
+                first = item.rows[0]
+                if not isinstance(first, Mapping):
+                    raise TypeError("positional rows need their columns")
+                failure = self.bind_columns(first.keys())
                 if failure is not None:
                     yield failure
                     return
-            result = self.map_row(label, row)
-            if isinstance(result, Appointment):
-                external_id = result.external_id
-                first = seen.setdefault(external_id, label)
-                if first != label:
-                    yield RowError(
-                        self.source,
-                        label,
-                        self.config.fields["external_id"].label,
-                        f"повтор id записи {external_id!r} (уже была в строке {first})",
-                    )
-                    continue
-                yield result
-            else:
-                yield from result
+            yield from self._map_batch(item, seen)
 
-    def map_row(self, label: int | str, row: Row) -> Appointment | list[RowError]:
+    def map_row(self, label: int | str, row: Mapping[str, object]) -> Appointment | list[RowError]:
         """One row: every configured field converted, or every problem found in it."""
-        values: dict[str, Any] = {}
-        problems: list[tuple[str, str]] = []
-        for target, field, extract in self._fields:
-            try:
-                value = extract(row)
-            except ValueProblem as exc:
-                problems.append((field, str(exc)))
-                continue
-            if value is not _ABSENT:
-                values[target] = value
-        if problems:
-            return [RowError(self.source, label, field, msg, dict(row)) for field, msg in problems]
-        return self._appointment(values)
+        mapped = list(self._map_batch(RowBatch([label], [row]), {}))
+        if len(mapped) == 1 and isinstance(mapped[0], Appointment):
+            return mapped[0]
+        return [item for item in mapped if isinstance(item, RowError)]
 
-    def _appointment(self, values: dict[str, Any]) -> Appointment:
-        get = values.get
-        start = get("start")
-        if start is None:
-            start = datetime.combine(values["start_date"], values["start_time"], self.zone)
-        history = None
-        if self._has_history:
-            history = MisHistory(
-                get("history.last_result"),
-                get("history.attempts", 0),
-                get("history.last_attempt_at"),
+    def _map_batch(
+        self, batch: RowBatch, seen: dict[str, int | str]
+    ) -> Iterator[Appointment | RowError]:
+        labels, rows = list(batch.labels), batch.rows
+        count = len(rows)
+        if not count:
+            return
+        column, raw_row = self._access(rows)
+        converted: dict[str, Column] = {}
+        any_failed = False
+        for field in self._fields:
+            converted[field.target], failed = field.values(column, count)
+            any_failed = any_failed or failed
+        errors: dict[int, list[RowError]] = {}
+        kept = labels
+        if any_failed:
+            errors = problems_in(self.source, self._fields, converted, labels, raw_row)
+            keep = [index for index in range(count) if index not in errors]
+            converted = {t: [values[i] for i in keep] for t, values in converted.items()}
+            kept = [labels[i] for i in keep]
+        appointments = self._assembler.build(converted, len(kept))
+        firsts = list(map(seen.setdefault, converted["external_id"], kept))
+        if not errors and firsts == kept:
+            yield from appointments
+            return
+        made = iter(zip(appointments, firsts, kept, strict=True))
+        for index in range(count):
+            if index in errors:
+                yield from errors[index]
+                continue
+            appointment, first, label = next(made)
+            if first != label:
+                yield RowError(
+                    self.source,
+                    label,
+                    self.config.fields["external_id"].label,
+                    f"повтор id записи {appointment.external_id!r} (уже была в строке {first})",
+                )
+            else:
+                yield appointment
+
+    def _access(
+        self, rows: Sequence[Row]
+    ) -> tuple[Callable[[str], Sequence[object]], Callable[[int], dict[str, object]]]:
+        """A batch's column by key, and one row as a dict (what a `RowError` keeps)."""
+        first = rows[0]
+        if isinstance(first, Mapping):
+            mappings: Sequence[Mapping[str, object]] = rows  # type: ignore[assignment]
+            return (
+                lambda key: [row.get(key) for row in mappings],
+                lambda index: dict(mappings[index]),
             )
-        branch = _EMPTY_BRANCH
-        if self._has_branch:
-            branch = _branch(
-                get("branch.name", ""),
-                get("branch.address", ""),
-                get("branch.phone", ""),
-                get("branch.timezone"),
-            )
-        # Positional arguments: keywords cost 0.7 µs an Appointment (docs/decisions.md).
-        return Appointment(
-            values["external_id"],
-            self.source,
-            Patient(
-                get("patient.name", ""),
-                values["patient.phones"],
-                get("patient.id"),
-                get("patient.marketing_consent", False),
-                get("patient.robot_call_consent", True),
-            ),
-            start,
-            _doctor(get("doctor.name", ""), get("doctor.specialty", "")),
-            get("services", ()),
-            branch,
-            get("status", AppointmentStatus.BOOKED),
-            history,
-            {name: get(target, "") for target, name in self._extra},
+        names, positions = self._columns or [], self._positions
+        transposed = list(zip(*rows, strict=True))
+        none = [None] * len(rows)
+        return (
+            lambda key: transposed[positions[key]] if key in positions else none,
+            lambda index: dict(zip(names, rows[index], strict=True)),
         )
 
     def _phones(self, raw: object, spec: FieldSpec) -> tuple[str, ...]:
-        numbers, problems = split_phones(as_text(raw), self.config.phone_region)
+        text = raw if isinstance(raw, str) else as_text(raw)
+        numbers, problems = split_phones(text, self.config.phone_region)
         if not numbers:
             raise ValueProblem("нет ни одного годного телефона: " + "; ".join(problems))
         return tuple(numbers)

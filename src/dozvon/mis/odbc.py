@@ -25,8 +25,8 @@ from sqlalchemy.dialects import sqlite
 from dozvon.mis.base import MisError, OutcomeRecord, Window
 from dozvon.mis.config import MisConfig, StatementSource
 from dozvon.mis.errors import statement_failed, with_retries
+from dozvon.mis.inbound import BATCH, RowBatch
 from dozvon.mis.source import (
-    BATCH,
     RawRow,
     RowConnector,
     Table,
@@ -157,9 +157,9 @@ class OdbcConnector(RowConnector):
         try:
             while True:
                 batch = cursor.fetchmany(BATCH)
-                for row in batch:
-                    number += 1
-                    yield number, dict(zip(columns, row, strict=True))
+                if batch:
+                    yield RowBatch(range(number + 1, number + 1 + len(batch)), batch)
+                    number += len(batch)
                 if len(batch) < BATCH:  # the end: MDBTools would start over if asked again
                     break
         except pyodbc.Error as exc:

@@ -26,14 +26,15 @@ from dozvon.core.outcome import Evidence, Outcome
 from dozvon.core.rules.retry import RetryPolicy
 from dozvon.mis.base import MisError, OutcomeRecord, RowError, Window
 from dozvon.mis.config import MisConfig
-from dozvon.mis.mapping import Mapper, Row
+from dozvon.mis.inbound import BATCH, Row, RowBatch
+from dozvon.mis.mapping import Mapper
 from dozvon.mis.selection import select
 
-BATCH = 500
 T = TypeVar("T")
 
-RawRow = tuple[int | str, Row] | RowError
-"""What a reader yields: (row label the admin can find, the row) or its own error."""
+RawRow = tuple[int | str, Row] | RowBatch | RowError
+"""What a reader yields: (row label the admin can find, the row), a batch of them, or its own
+error."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,9 +184,4 @@ async def in_worker_thread(make: Callable[[], Iterator[T]], name: str) -> AsyncI
 
 
 def _take(iterator: Iterator[T]) -> list[T]:
-    batch: list[T] = []
-    for item in iterator:
-        batch.append(item)
-        if len(batch) >= BATCH:
-            break
-    return batch
+    return list(itertools.islice(iterator, BATCH))

@@ -25,8 +25,8 @@ from dozvon.core.appointment import Appointment
 from dozvon.mis.base import MisError, OutcomeRecord, RowError, Window
 from dozvon.mis.config import MisConfig, StatementSource
 from dozvon.mis.errors import mask_secrets, statement_failed, with_retries
+from dozvon.mis.inbound import BATCH, RowBatch
 from dozvon.mis.source import (
-    BATCH,
     RawRow,
     RowConnector,
     Table,
@@ -155,10 +155,12 @@ class SqlConnector(RowConnector):
             conn.close()
 
     def _rows(self, result: CursorResult[Any], params: dict[str, object]) -> Iterator[RawRow]:
-        keys = list(result.keys())
-        try:  # plain dicts: SQLAlchemy's RowMapping.get costs ~0.3 µs a field
-            for number, row in enumerate(result, 1):
-                yield number, dict(zip(keys, row, strict=True))
+        """The result in batches of positional rows, numbered from 1."""
+        number = 1
+        try:
+            for part in result.partitions(BATCH):
+                yield RowBatch(range(number, number + len(part)), part)
+                number += len(part)
         except DBAPIError as exc:
             raise self._fail("SELECT (чтение строк)", self.config.select, params, exc) from None
 

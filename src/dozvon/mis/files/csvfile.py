@@ -172,7 +172,7 @@ class CsvConnector(FileConnector):
                         "и разделитель",
                     )
                 else:
-                    yield start, dict(zip(header, fields, strict=True))
+                    yield start, fields
         except csv.Error as exc:
             yield RowError(self.name, end + 1, None, f"CSV не разобран дальше этой строки: {exc}")
 

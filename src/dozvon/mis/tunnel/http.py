@@ -27,7 +27,7 @@ from sqlalchemy.dialects.mysql import pymysql as mysql_dialect
 from dozvon.mis.base import MisError, OutcomeRecord, Window
 from dozvon.mis.config import MisConfig, SecretRef, StatementSource
 from dozvon.mis.errors import mask_secrets, statement_failed, with_retries
-from dozvon.mis.source import RawRow, RowConnector, Table, WindowStyle, check_record, window_values
+from dozvon.mis.source import RowConnector, Table, WindowStyle, check_record, window_values
 from dozvon.mis.tunnel.ntunnel import (
     Result,
     TunnelProtocolError,
@@ -167,12 +167,7 @@ class HttpTunnelConnector(RowConnector):
             "SELECT", self.config.select, params, lambda: self.run([statement])
         )
         columns = [c.name for c in result.columns]
-        yield Table(self._rows(result, columns), columns)
-
-    @staticmethod
-    def _rows(result: Result, columns: list[str]) -> Iterator[RawRow]:
-        for number, values in enumerate(result.rows, 1):
-            yield number, dict(zip(columns, values, strict=True))
+        yield Table(enumerate(result.rows, 1), columns)
 
     def _writes(self, params: Mapping[str, object], finish: str) -> list[str]:
         return ["START TRANSACTION", *(inline(s, params) for s in self.config.statements), finish]
