@@ -74,7 +74,7 @@ def test_a_repeated_id_is_caught_within_a_batch_and_across_batches() -> None:
         (len(rows) + 1, False),
     ]
     assert "уже была в строке 2" in errors[1].message
-    assert sum(isinstance(item, Appointment) for item in items) == BATCH + 8
+    assert sum(isinstance(item, Appointment) for item in items) == BATCH + 9
 
 
 def test_a_bad_value_seen_again_is_an_error_again() -> None:
