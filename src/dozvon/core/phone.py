@@ -106,6 +106,8 @@ Kaliningrad stays at UTC+2 all year. Only +7 numbers are corrected."""
 
 def timezone_of(e164: str) -> str | None:
     """The IANA zone of a number when it is unambiguous (landlines), else None."""
+    if _RU_MOBILE is not None and _RU_MOBILE.fullmatch(e164):
+        return None  # a mobile has no place: phonenumbers answers with all 16 zones of Russia
     try:
         parsed = phonenumbers.parse(e164)
     except phonenumbers.NumberParseException:

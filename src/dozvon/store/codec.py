@@ -10,7 +10,6 @@ from typing import Any
 
 from dozvon.core.outcome import Evidence, HangupBy, Outcome
 from dozvon.mis.base import OutcomeRecord
-from dozvon.store.columns import jsonable
 
 
 def evidence_to_json(evidence: Evidence) -> dict[str, Any]:
@@ -36,10 +35,9 @@ def evidence_from_json(data: dict[str, Any]) -> Evidence:
 
 
 def fingerprint(record: Any) -> str:
-    """SHA-256 of the record as canonical JSON: equal exactly when the MIS sent the same data."""
-    canonical = json.dumps(
-        jsonable(record), sort_keys=True, ensure_ascii=False, separators=(",", ":")
-    )
+    """SHA-256 of a JSON-ready record (`jsonable`, or `describe` of an appointment) as
+    canonical JSON: equal exactly when the MIS sent the same data."""
+    canonical = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
