@@ -24,11 +24,6 @@ _RU_MOBILE = _mobile_pattern("RU", "7")
 gives the same answer as its parse/validate/format, ten times faster (100k rows: ~3 s saved)."""
 
 
-_PLAIN_RU = re.compile(r"(?:\+7|8) ?\(?(\d{3})\)? ?(\d{3})[ -]?(\d{2})[ -]?(\d{2})", re.ASCII)
-"""One number written the usual way: "8 916 1234567", "+7 (916) 123-45-67". No separator of
-`split_phones` and no extension fits it, so it is one whole number or not this shape at all."""
-
-
 class InvalidPhone(ValueError):
     """A value that cannot be dialled; the message names what was wrong, not the whole number."""
 
@@ -77,12 +72,16 @@ def split_phones(raw: str, region: str = DEFAULT_REGION) -> tuple[list[str], lis
 
 
 def _plain_ru_mobile(raw: str) -> str | None:
-    """The general path's answer for the commonest field, one mobile, without its four regex
-    passes (100k rows: ~0.3 s); anything else, landlines included, takes the general path."""
-    match = _PLAIN_RU.fullmatch(raw.strip())
-    if match is None or _RU_MOBILE is None:
+    """The general path's answer for the commonest field, one mobile written with spaces,
+    dashes or brackets ("8 916 1234567", "+7 (916) 123-45-67"), without its four regex passes
+    (100k rows: ~0.3 s). What is left once those are dropped must be +7 or 8 and ten digits
+    that phonenumbers' RU mobile pattern accepts; anything else (two spaces, which separate
+    numbers; letters, extensions, landlines) takes the general path."""
+    if _RU_MOBILE is None or "  " in raw:
         return None
-    number = "+7" + "".join(match.groups())
+    number = raw.strip().replace(" ", "").replace("-", "").replace("(", "").replace(")", "")
+    if len(number) == 11 and number[0] == "8":
+        number = "+7" + number[1:]
     return number if _RU_MOBILE.fullmatch(number) else None
 
 
