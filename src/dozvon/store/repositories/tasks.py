@@ -116,9 +116,9 @@ class TaskRepository:
     def soonest_due(
         self, campaigns: Collection[str], now: datetime, limit: int, exclude: Collection[int]
     ) -> list[DueTaskRow]:
-        """Pending, due tasks of these campaigns that still have a booked visit, soonest visit
-        first, then priority; tasks in `exclude` (already on a line) are left out. Unlike `due`
-        the campaigns are named, so a campaign paused a moment ago finishes its batch."""
+        """Pending, due tasks of the campaigns the caller runs that still have a booked visit,
+        soonest visit first, then priority (`due` goes by priority only); tasks in `exclude`
+        (already on a line) are left out."""
         first_start = func.min(AppointmentRow.start_at)
         query = (
             select(TaskRow, CampaignRow.name)
