@@ -9,16 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-
 from dozvon.campaign.queries import not_in_mis
 from dozvon.campaign.report import Undelivered
 from dozvon.campaign.sync import collect
 from dozvon.core.appointment import Appointment, AppointmentStatus
 from dozvon.core.outcome import Outcome
 from dozvon.mis.base import RowError, Source, Window
-from dozvon.store import OutboxState, Store
-from dozvon.store.models import AppointmentRow, OutboxRow
+from dozvon.store import Store
+from dozvon.store.repositories.outbox import Delivered
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,55 +44,26 @@ async def reconcile(store: Store, source: Source, window: Window) -> Reconciliat
     result = Reconciliation(not_in_mis=not_in_mis(store))
     appointments, result.mis_errors = await collect(source, window)
     fresh = {a.external_id: a for a in appointments}
-    for last, stored_start in _last_written(store, source.name, window):
-        drift = _compare(last, stored_start, fresh.get(last.appointment_id))
+    with store.unit_of_work() as uow:
+        delivered = uow.outbox.last_delivered(source.name, window.start, window.end)
+    for last in delivered:
+        drift = _compare(last, fresh.get(last.appointment_id))
         if drift is not None:
             result.changed_after_write.append(
-                Drift(
-                    last.appointment_id,
-                    last.attempt,
-                    last.payload["outcome"],
-                    last.delivered_at or last.created_at,
-                    drift,
-                )
+                Drift(last.appointment_id, last.attempt, last.outcome, last.at, drift)
             )
     return result
 
 
-def _last_written(store: Store, source: str, window: Window) -> list[tuple[OutboxRow, datetime]]:
-    """Per visit in the window, the newest outcome delivered, with the start we called about."""
-    query = (
-        select(OutboxRow, AppointmentRow.start_at)
-        .join(
-            AppointmentRow,
-            (AppointmentRow.source == OutboxRow.source)
-            & (AppointmentRow.external_id == OutboxRow.appointment_id),
-        )
-        .where(
-            OutboxRow.source == source,
-            OutboxRow.state == OutboxState.DELIVERED,
-            AppointmentRow.start_at >= window.start,
-            AppointmentRow.start_at < window.end,
-        )
-        .order_by(OutboxRow.appointment_id, OutboxRow.attempt)
-    )
-    last: dict[str, tuple[OutboxRow, datetime]] = {}
-    with store.unit_of_work() as uow:
-        for row, start in uow.session.execute(query):
-            last[row.appointment_id] = (row, start)
-        uow.session.expunge_all()
-    return list(last.values())
-
-
-def _compare(last: OutboxRow, stored_start: datetime, mis: Appointment | None) -> str | None:
-    ours = last.payload["outcome"]
+def _compare(last: Delivered, mis: Appointment | None) -> str | None:
+    ours = last.outcome
     if mis is None:
         if Outcome(ours).is_final:
             return None  # a worklist of who still needs a call rightly drops a finished visit
         return "визит пропал из выборки МИС / the visit is no longer in the MIS worklist"
     if mis.status is AppointmentStatus.CANCELLED:
         return "визит отменён после записи / cancelled after we wrote"
-    if mis.start != stored_start:
+    if mis.start != last.visit_start:
         return f"визит перенесён на {mis.start.isoformat()} / moved after we wrote"
     history = mis.history
     if history is not None and history.last_result and history.last_result != ours:

@@ -12,15 +12,12 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import select
-
 from dozvon.campaign.next_step import after_attempt
 from dozvon.campaign.spec import CampaignSpec
 from dozvon.campaign.state import close_attempt, load_task
 from dozvon.core.outcome import Evidence, Outcome
 from dozvon.core.task import TaskStatus
 from dozvon.store import Store
-from dozvon.store.models import CampaignRow, TaskRow
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +30,9 @@ def recover(store: Store, campaigns: Mapping[str, CampaignSpec], now: datetime) 
         open_attempts = uow.attempts.open_attempts()
         for open_attempt in open_attempts:
             task_row = uow.tasks.by_id(int(open_attempt.task_id))
-            name = uow.session.get_one(CampaignRow, task_row.campaign_id).name
+            name = uow.campaigns.by_id(task_row.campaign_id).name
             spec = campaigns.get(name) or CampaignSpec(name)
-            task = load_task(uow.session, task_row)
+            task = load_task(uow, task_row)
             interrupted = dataclasses.replace(
                 open_attempt,
                 finished_at=now,
@@ -59,9 +56,7 @@ def recover(store: Store, campaigns: Mapping[str, CampaignSpec], now: datetime) 
                 f"{task_row.key}#{open_attempt.number}",
                 {"next_due_at": next_at.isoformat() if next_at else None},
             )
-        stuck = select(TaskRow).where(TaskRow.status == TaskStatus.IN_PROGRESS)
-        for task_row in uow.session.scalars(stuck):
-            task_row.status = TaskStatus.PENDING
+        uow.tasks.release_in_progress()
         uow.commit()
     if open_attempts:
         log.warning("closed %d attempts left open by a crash", len(open_attempts))

@@ -6,21 +6,15 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from dozvon.campaign.clock import Clock
 from dozvon.campaign.dispatcher import DueTask
 from dozvon.campaign.next_step import Dial
-from dozvon.core.appointment import AppointmentStatus
 from dozvon.core.attempt import Attempt
 from dozvon.core.task import Task, TaskStatus
 from dozvon.mis.base import OutcomeRecord
 from dozvon.store import CampaignState, Store, UnitOfWork
 from dozvon.store.codec import outcome_record_to_json
-from dozvon.store.models import AppointmentRow, AttemptRow, CampaignRow, OutboxRow, TaskRow
-from dozvon.store.repositories import to_core
-from dozvon.store.repositories.attempts import _to_core as attempt_to_core
+from dozvon.store.models import TaskRow
 
 
 class SqlCampaignState:
@@ -32,8 +26,8 @@ class SqlCampaignState:
 
     def running_campaigns(self) -> list[str]:
         with self.store.unit_of_work() as uow:
-            query = select(CampaignRow.name).where(CampaignRow.state == CampaignState.RUNNING)
-            return list(uow.session.scalars(query))
+            states = uow.campaigns.states()
+        return [name for name, state in states.items() if state is CampaignState.RUNNING]
 
     def set_campaign_state(self, name: str, state: CampaignState, actor: str, why: str) -> bool:
         with self.store.unit_of_work() as uow:
@@ -54,53 +48,27 @@ class SqlCampaignState:
         self, campaigns: Sequence[str], now: datetime, limit: int, exclude: Collection[int]
     ) -> list[DueTask]:
         """Soonest visit first, then priority: the store's own `due` orders by priority only."""
-        first_start = func.min(AppointmentRow.start_at).label("first_start")
-        query = (
-            select(TaskRow, CampaignRow.name, first_start)
-            .join(CampaignRow, CampaignRow.id == TaskRow.campaign_id)
-            .join(AppointmentRow, AppointmentRow.task_key == TaskRow.key)
-            .where(
-                CampaignRow.name.in_(campaigns),
-                TaskRow.status == TaskStatus.PENDING,
-                TaskRow.next_due_at <= now,
-                AppointmentRow.status == AppointmentStatus.BOOKED,
-            )
-            .group_by(TaskRow.id, CampaignRow.name)
-            .order_by(first_start, TaskRow.priority.desc(), TaskRow.id)
-            .limit(limit + len(exclude))
-        )
         with self.store.unit_of_work() as uow:
-            picked = [(t, name) for t, name, _ in uow.session.execute(query) if t.id not in exclude]
+            picked = uow.tasks.soonest_due(campaigns, now, limit, exclude)
+            attempts = uow.attempts.for_tasks([due.task.id for due in picked])
             return [
                 DueTask(
-                    row.id, name, load_task(uow.session, row), tuple(uow.attempts.for_task(row.id))
+                    due.task.id,
+                    due.campaign,
+                    load_task(uow, due.task),
+                    tuple(attempts.get(due.task.id, ())),
                 )
-                for row, name in picked[:limit]
+                for due in picked
             ]
 
     def next_due_at(self, campaigns: Sequence[str]) -> datetime | None:
-        query = (
-            select(func.min(TaskRow.next_due_at))
-            .join(CampaignRow, CampaignRow.id == TaskRow.campaign_id)
-            .where(CampaignRow.name.in_(campaigns), TaskRow.status == TaskStatus.PENDING)
-        )
         with self.store.unit_of_work() as uow:
-            return uow.session.scalar(query)
+            return uow.tasks.next_due_at(campaigns)
 
     def queued(self, now: datetime) -> int:
         """Tasks of running campaigns due now and not on a line: the queue shown to people."""
-        query = (
-            select(func.count())
-            .select_from(TaskRow)
-            .join(CampaignRow, CampaignRow.id == TaskRow.campaign_id)
-            .where(
-                CampaignRow.state == CampaignState.RUNNING,
-                TaskRow.status == TaskStatus.PENDING,
-                TaskRow.next_due_at <= now,
-            )
-        )
         with self.store.unit_of_work() as uow:
-            return int(uow.session.scalar(query) or 0)
+            return uow.tasks.count_due(now)
 
     def blocked_numbers(self, phones: Collection[str]) -> set[str]:
         with self.store.unit_of_work() as uow:
@@ -109,15 +77,8 @@ class SqlCampaignState:
     def recent_contacts(
         self, phones: Collection[str], since: datetime
     ) -> dict[str, list[datetime]]:
-        """One query for a whole batch; the store's `contacts_since` answers for one person."""
-        query = select(AttemptRow.phone, AttemptRow.started_at).where(
-            AttemptRow.phone.in_(list(phones)), AttemptRow.started_at >= since
-        )
-        contacts: dict[str, list[datetime]] = {}
         with self.store.unit_of_work() as uow:
-            for phone, started in uow.session.execute(query):
-                contacts.setdefault(phone, []).append(started)
-        return contacts
+            return uow.attempts.contacts_since(phones, since)
 
     # ---- attempts ----
 
@@ -155,35 +116,14 @@ class SqlCampaignState:
             uow.commit()
 
 
-def load_attempts(session: Session, task_ids: Sequence[int]) -> dict[int, list[Attempt]]:
-    """Attempts of many tasks in one query (the store's repository reads one task at a time)."""
-    found: dict[int, list[Attempt]] = {}
-    if task_ids:
-        query = (
-            select(AttemptRow)
-            .where(AttemptRow.task_id.in_(list(task_ids)))
-            .order_by(AttemptRow.task_id, AttemptRow.number)
-        )
-        for row in session.scalars(query):
-            found.setdefault(row.task_id, []).append(attempt_to_core(row))
-    return found
-
-
-def load_task(session: Session, row: TaskRow) -> Task:
+def load_task(uow: UnitOfWork, row: TaskRow) -> Task:
     """The task with its visits that are still booked."""
-    members = session.scalars(
-        select(AppointmentRow)
-        .where(
-            AppointmentRow.task_key == row.key, AppointmentRow.status == AppointmentStatus.BOOKED
-        )
-        .order_by(AppointmentRow.start_at, AppointmentRow.external_id)
-    )
     return Task(
         key=row.key,
         phones=tuple(row.phones),
         day=row.day,
         timezone=row.timezone,
-        appointments=tuple(to_core(a) for a in members),
+        appointments=tuple(uow.appointments.for_task(row.key, booked_only=True)),
     )
 
 
@@ -209,12 +149,7 @@ def enqueue(uow: UnitOfWork, source: str, appointment_id: str, attempt: Attempt)
     """Number outcomes per visit: a visit that moved between tasks keeps counting upwards, and
     (source, visit, number) stays unique, as the MIS sink's idempotency key needs."""
     assert attempt.outcome is not None and attempt.finished_at is not None
-    previous = uow.session.scalar(
-        select(func.max(OutboxRow.attempt)).where(
-            OutboxRow.source == source, OutboxRow.appointment_id == appointment_id
-        )
-    )
-    number = (previous or 0) + 1
+    number = uow.outbox.last_attempt(source, appointment_id) + 1
     record = OutcomeRecord(
         appointment_id=appointment_id,
         attempt=number,

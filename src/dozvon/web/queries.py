@@ -6,17 +6,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-
+from dozvon.core.appointment import Appointment
+from dozvon.core.attempt import Attempt
+from dozvon.core.task import TaskStatus
 from dozvon.store import CampaignState, Store
-from dozvon.store.models import (
-    AppointmentRow,
-    AttemptRow,
-    AuditRow,
-    CampaignRow,
-    DoNotCallRow,
-    TaskRow,
-)
+from dozvon.store.repositories.attempts import AttemptLine
+from dozvon.store.repositories.audit import AuditEntry
+from dozvon.store.repositories.people import Listed
 
 PAGE_SIZE = 50
 
@@ -49,22 +45,14 @@ class CampaignDay:
 
 
 @dataclass(frozen=True, slots=True)
-class AttemptLine:
-    task_id: int
-    campaign: str
-    number: int
-    channel: str
-    phone: str
-    started_at: datetime
-    outcome: str | None
-
-
-@dataclass(frozen=True, slots=True)
 class TaskDetail:
-    task: TaskRow
+    id: int
     campaign: str
-    visits: list[AppointmentRow]
-    attempts: list[AttemptRow]
+    day: date
+    phones: list[str]
+    status: TaskStatus
+    visits: list[Appointment]
+    attempts: list[Attempt]
 
 
 def day_bounds(day: date, zone: str) -> tuple[datetime, datetime]:
@@ -75,29 +63,22 @@ def day_bounds(day: date, zone: str) -> tuple[datetime, datetime]:
 def campaign_days(store: Store, names: list[str], day: date, zone: str) -> list[CampaignDay]:
     """Each campaign's state, its tasks by status for visits from `day` on (a task's day is its
     visit's, usually ahead of the call), and the outcomes of the attempts started on `day`."""
-    start, end = day_bounds(day, zone)
     with store.unit_of_work() as uow:
-        by_id = {
-            row.id: CampaignDay(row.name, row.state)
-            for row in uow.session.scalars(select(CampaignRow))
-        }
-        tasks = uow.session.execute(
-            select(TaskRow.campaign_id, TaskRow.status, func.count())
-            .where(TaskRow.day >= day)
-            .group_by(TaskRow.campaign_id, TaskRow.status)
-        ).all()
-        outcomes = uow.session.execute(
-            select(TaskRow.campaign_id, AttemptRow.outcome, func.count())
-            .join(TaskRow, TaskRow.id == AttemptRow.task_id)
-            .where(AttemptRow.started_at >= start, AttemptRow.started_at < end)
-            .group_by(TaskRow.campaign_id, AttemptRow.outcome)
-        ).all()
-    for campaign_id, status, count in tasks:
-        by_id[campaign_id].tasks[status.value] = count
-    for campaign_id, outcome, count in outcomes:
-        by_id[campaign_id].outcomes[outcome.value if outcome else "in_progress"] = count
-    by_name = {day_.name: day_ for day_ in by_id.values()}
-    return [by_name.get(name, CampaignDay(name, None)) for name in names]
+        states = uow.campaigns.states()
+        tasks = uow.tasks.status_counts(from_day=day)
+        outcomes = uow.attempts.outcome_counts(started_in=day_bounds(day, zone))
+    return [
+        CampaignDay(
+            name,
+            states.get(name),
+            {status.value: count for status, count in tasks.get(name, {}).items()},
+            {
+                (outcome.value if outcome else "in_progress"): count
+                for outcome, count in outcomes.get(name, {}).items()
+            },
+        )
+        for name in names
+    ]
 
 
 def attempts_of_day(
@@ -105,70 +86,34 @@ def attempts_of_day(
 ) -> tuple[list[AttemptLine], int]:
     """One page of the day's attempts, newest first, and how many there are in all."""
     start, end = day_bounds(day, zone)
-    in_day = (AttemptRow.started_at >= start, AttemptRow.started_at < end)
-    query = (
-        select(AttemptRow, TaskRow.id, CampaignRow.name)
-        .join(TaskRow, TaskRow.id == AttemptRow.task_id)
-        .join(CampaignRow, CampaignRow.id == TaskRow.campaign_id)
-        .where(*in_day)
-        .order_by(AttemptRow.started_at.desc(), AttemptRow.id.desc())
-        .offset(max(page - 1, 0) * size)
-        .limit(size)
-    )
     with store.unit_of_work() as uow:
-        total = uow.session.scalar(select(func.count()).select_from(AttemptRow).where(*in_day))
-        lines = [
-            AttemptLine(
-                task_id,
-                campaign,
-                row.number,
-                row.channel.value,
-                row.phone,
-                row.started_at,
-                row.outcome.value if row.outcome else None,
-            )
-            for row, task_id, campaign in uow.session.execute(query)
-        ]
-    return lines, total or 0
+        total = uow.attempts.count_started_in(start, end)
+        lines = uow.attempts.lines_started_in(start, end, max(page - 1, 0) * size, size)
+    return lines, total
 
 
 def task_detail(store: Store, task_id: int) -> TaskDetail | None:
     with store.unit_of_work() as uow:
-        task = uow.session.get(TaskRow, task_id)
-        if task is None:
+        try:
+            task = uow.tasks.by_id(task_id)
+        except LookupError:
             return None
-        campaign = uow.session.get_one(CampaignRow, task.campaign_id).name
-        visits = list(
-            uow.session.scalars(
-                select(AppointmentRow)
-                .where(AppointmentRow.task_key == task.key)
-                .order_by(AppointmentRow.start_at)
-            )
+        return TaskDetail(
+            task.id,
+            uow.campaigns.by_id(task.campaign_id).name,
+            task.day,
+            list(task.phones),
+            task.status,
+            uow.appointments.for_task(task.key),
+            uow.attempts.for_task(task_id),
         )
-        attempts = list(
-            uow.session.scalars(
-                select(AttemptRow).where(AttemptRow.task_id == task_id).order_by(AttemptRow.number)
-            )
-        )
-        uow.session.expunge_all()
-    return TaskDetail(task, campaign, visits, attempts)
 
 
-def do_not_call(store: Store) -> list[DoNotCallRow]:
+def do_not_call(store: Store) -> list[Listed]:
     with store.unit_of_work() as uow:
-        rows = list(uow.session.scalars(select(DoNotCallRow).order_by(DoNotCallRow.added_at)))
-        uow.session.expunge_all()
-    return rows
+        return uow.do_not_call.entries()
 
 
-def audit_trail(store: Store, prefix: str, limit: int = 20) -> list[AuditRow]:
-    query = (
-        select(AuditRow)
-        .where(AuditRow.action.startswith(prefix))
-        .order_by(AuditRow.at.desc(), AuditRow.id.desc())
-        .limit(limit)
-    )
+def audit_trail(store: Store, prefix: str, limit: int = 20) -> list[AuditEntry]:
     with store.unit_of_work() as uow:
-        rows = list(uow.session.scalars(query))
-        uow.session.expunge_all()
-    return rows
+        return uow.audit.recent(limit, action_prefix=prefix)

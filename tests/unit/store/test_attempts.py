@@ -127,8 +127,14 @@ def test_contacts_since_counts_every_campaign(store: Store) -> None:
         uow.attempts.start(second, Channel.SMS, "+79161234567", NOW + timedelta(minutes=1))
         uow.attempts.start(second, Channel.SMS, "+79160000000", NOW)
         since = uow.attempts.contacts_since(["+79161234567"], NOW - timedelta(days=1))
-        assert sorted(since) == [NOW, NOW + timedelta(minutes=1)]
-        assert uow.attempts.contacts_since([], NOW) == []
+        assert {phone: sorted(times) for phone, times in since.items()} == {
+            "+79161234567": [NOW, NOW + timedelta(minutes=1)]
+        }
+        both = uow.attempts.contacts_since(
+            ["+79161234567", "+79160000000", "+79169999999"], NOW + timedelta(seconds=30)
+        )
+        assert both == {"+79161234567": [NOW + timedelta(minutes=1)]}
+        assert uow.attempts.contacts_since([], NOW) == {}
 
 
 def test_task_is_created_once_per_campaign_and_key(store: Store) -> None:

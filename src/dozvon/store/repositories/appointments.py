@@ -177,13 +177,17 @@ class AppointmentRepository:
             raise LookupError(f"no appointment {source}/{external_id}")
         row.task_key = task_key
 
-    def for_task(self, task_key: str) -> list[AppointmentRow]:
+    def for_task(self, task_key: str, booked_only: bool = False) -> list[Appointment]:
+        """The task's visits, earliest first; `booked_only` leaves out cancelled ones (what a
+        call is about), without it they are all there (what a person looking at it sees)."""
         query = (
             select(AppointmentRow)
             .where(AppointmentRow.task_key == task_key)
             .order_by(AppointmentRow.start_at, AppointmentRow.external_id)
         )
-        return list(self._session.scalars(query))
+        if booked_only:
+            query = query.where(AppointmentRow.status == AppointmentStatus.BOOKED)
+        return [to_core(row) for row in self._session.scalars(query)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,16 +5,31 @@ so a patient is never called twice unknowingly."""
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from dozvon.core.attempt import Attempt
 from dozvon.core.outcome import Channel, Evidence, Outcome
 from dozvon.core.task import TaskStatus
 from dozvon.store.codec import evidence_from_json, evidence_to_json
-from dozvon.store.models import AttemptRow, TaskRow
+from dozvon.store.models import AttemptRow, CampaignRow, TaskRow
+from dozvon.store.repositories.bulk import chunks
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptLine:
+    """One attempt as a list of attempts shows it: with its task and campaign."""
+
+    task_id: int
+    campaign: str
+    number: int
+    channel: str
+    phone: str
+    started_at: datetime
+    outcome: str | None
 
 
 class AttemptRepository:
@@ -66,8 +81,21 @@ class AttemptRepository:
         return _to_core(row)
 
     def for_task(self, task_id: int) -> list[Attempt]:
-        query = select(AttemptRow).where(AttemptRow.task_id == task_id).order_by(AttemptRow.number)
-        return [_to_core(row) for row in self._session.scalars(query)]
+        return self.for_tasks([task_id]).get(task_id, [])
+
+    def for_tasks(self, task_ids: Collection[int]) -> dict[int, list[Attempt]]:
+        """The attempts of many tasks, by task id, each task's in number order: one query a
+        chunk, not one a task. A task with no attempt has no key."""
+        found: dict[int, list[Attempt]] = {}
+        for chunk in chunks(list(task_ids)):
+            query = (
+                select(AttemptRow)
+                .where(AttemptRow.task_id.in_(chunk))
+                .order_by(AttemptRow.task_id, AttemptRow.number)
+            )
+            for row in self._session.scalars(query):
+                found.setdefault(row.task_id, []).append(_to_core(row))
+        return found
 
     def open_attempts(self) -> list[Attempt]:
         """Started and never finished: what a crash left behind."""
@@ -78,14 +106,78 @@ class AttemptRepository:
         )
         return [_to_core(row) for row in self._session.scalars(query)]
 
-    def contacts_since(self, phones: Collection[str], since: datetime) -> list[datetime]:
-        """Start times of attempts on these numbers, in any campaign: input for ContactCap."""
-        if not phones:
-            return []
-        query = select(AttemptRow.started_at).where(
-            AttemptRow.phone.in_(list(phones)), AttemptRow.started_at >= since
+    def contacts_since(self, phones: Collection[str], since: datetime) -> dict[str, list[datetime]]:
+        """Start times of attempts on these numbers since `since`, in any campaign, by number
+        (a number never tried has no key): input for ContactCap, for a whole batch at once."""
+        contacts: dict[str, list[datetime]] = {}
+        for chunk in chunks(sorted(set(phones))):
+            query = select(AttemptRow.phone, AttemptRow.started_at).where(
+                AttemptRow.phone.in_(chunk), AttemptRow.started_at >= since
+            )
+            for phone, started in self._session.execute(query):
+                contacts.setdefault(phone, []).append(started)
+        return contacts
+
+    def finished_started_in(self, start: datetime, end: datetime) -> list[Attempt]:
+        """Attempts started in [start, end) that have ended, by task and number."""
+        query = (
+            select(AttemptRow)
+            .where(*_started_in(start, end), AttemptRow.outcome.is_not(None))
+            .order_by(AttemptRow.task_id, AttemptRow.number)
         )
-        return list(self._session.scalars(query))
+        return [_to_core(row) for row in self._session.scalars(query)]
+
+    def count_started_in(self, start: datetime, end: datetime) -> int:
+        query = select(func.count()).select_from(AttemptRow).where(*_started_in(start, end))
+        return int(self._session.scalar(query) or 0)
+
+    def lines_started_in(
+        self, start: datetime, end: datetime, offset: int, limit: int
+    ) -> list[AttemptLine]:
+        """One page of the attempts started in [start, end), newest first."""
+        query = (
+            select(AttemptRow, CampaignRow.name)
+            .join(TaskRow, TaskRow.id == AttemptRow.task_id)
+            .join(CampaignRow, CampaignRow.id == TaskRow.campaign_id)
+            .where(*_started_in(start, end))
+            .order_by(AttemptRow.started_at.desc(), AttemptRow.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return [
+            AttemptLine(
+                row.task_id,
+                campaign,
+                row.number,
+                row.channel.value,
+                row.phone,
+                row.started_at,
+                row.outcome.value if row.outcome else None,
+            )
+            for row, campaign in self._session.execute(query)
+        ]
+
+    def outcome_counts(
+        self,
+        campaign: str | None = None,
+        started_in: tuple[datetime, datetime] | None = None,
+    ) -> dict[str, dict[Outcome | None, int]]:
+        """Attempts by campaign name and outcome (None: not finished), of one campaign or all,
+        optionally only those started in [start, end)."""
+        query = (
+            select(CampaignRow.name, AttemptRow.outcome, func.count())
+            .join(TaskRow, TaskRow.id == AttemptRow.task_id)
+            .join(CampaignRow, CampaignRow.id == TaskRow.campaign_id)
+            .group_by(CampaignRow.name, AttemptRow.outcome)
+        )
+        if campaign is not None:
+            query = query.where(CampaignRow.name == campaign)
+        if started_in is not None:
+            query = query.where(*_started_in(*started_in))
+        counts: dict[str, dict[Outcome | None, int]] = {}
+        for name, outcome, count in self._session.execute(query):
+            counts.setdefault(name, {})[outcome] = count
+        return counts
 
     def _get(self, task_id: int, number: int) -> AttemptRow:
         query = select(AttemptRow).where(AttemptRow.task_id == task_id, AttemptRow.number == number)
@@ -93,6 +185,10 @@ class AttemptRepository:
         if row is None:
             raise LookupError(f"no attempt {number} of task {task_id}")
         return row
+
+
+def _started_in(start: datetime, end: datetime) -> tuple[ColumnElement[bool], ...]:
+    return (AttemptRow.started_at >= start, AttemptRow.started_at < end)
 
 
 def _to_core(row: AttemptRow) -> Attempt:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +11,15 @@ from sqlalchemy.orm import Session
 
 from dozvon.store.columns import jsonable
 from dozvon.store.models import AuditRow
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    details: dict[str, Any]
 
 
 class AuditRepository:
@@ -30,6 +40,17 @@ class AuditRepository:
             )
         )
 
-    def recent(self, limit: int = 100) -> list[AuditRow]:
+    def recent(
+        self, limit: int = 100, action_prefix: str = "", subject: str | None = None
+    ) -> list[AuditEntry]:
+        """The newest entries first, optionally only actions starting with `action_prefix`
+        (taken literally: `_` and `%` are not wildcards) and about one subject."""
         query = select(AuditRow).order_by(AuditRow.at.desc(), AuditRow.id.desc()).limit(limit)
-        return list(self._session.scalars(query))
+        if action_prefix:
+            query = query.where(AuditRow.action.startswith(action_prefix, autoescape=True))
+        if subject is not None:
+            query = query.where(AuditRow.subject == subject)
+        return [
+            AuditEntry(row.at, row.actor, row.action, row.subject, row.details)
+            for row in self._session.scalars(query)
+        ]

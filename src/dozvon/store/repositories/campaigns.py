@@ -19,6 +19,18 @@ class CampaignRepository:
             select(CampaignRow).where(CampaignRow.name == name)
         ).one_or_none()
 
+    def by_id(self, campaign_id: int) -> CampaignRow:
+        row = self._session.get(CampaignRow, campaign_id)
+        if row is None:
+            raise LookupError(f"no campaign {campaign_id}")
+        return row
+
+    def states(self) -> dict[str, CampaignState]:
+        """Every campaign the store knows, by name in name order, with its state: the one
+        listing the dispatcher (running ones), the CLI (names) and the dashboard need."""
+        query = select(CampaignRow.name, CampaignRow.state).order_by(CampaignRow.name)
+        return {name: state for name, state in self._session.execute(query)}
+
     def ensure(self, name: str, now: datetime) -> CampaignRow:
         """The campaign's row, created running the first time the config names it."""
         row = self.get(name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -12,6 +13,13 @@ from sqlalchemy.orm import Session
 from dozvon.store.models import DoNotCallRow
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    phone: str
+    reason: str
+    added_at: datetime
 
 
 class DoNotCallRepository:
@@ -37,6 +45,11 @@ class DoNotCallRepository:
             return set()
         query = select(DoNotCallRow.phone).where(DoNotCallRow.phone.in_(wanted))
         return set(self._session.scalars(query))
+
+    def entries(self) -> list[Listed]:
+        """The whole list, oldest entry first."""
+        query = select(DoNotCallRow).order_by(DoNotCallRow.added_at, DoNotCallRow.phone)
+        return [Listed(row.phone, row.reason, row.added_at) for row in self._session.scalars(query)]
 
     def remove(self, phone: str) -> bool:
         result = self._session.execute(delete(DoNotCallRow).where(DoNotCallRow.phone == phone))
