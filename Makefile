@@ -22,6 +22,7 @@ demo: venv
 
 lint:
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
 pytest:
