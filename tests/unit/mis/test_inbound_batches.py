@@ -139,3 +139,26 @@ def test_readonly_records_are_dataclasses_hashed_and_compared_by_value() -> None
     same = Patient("Иванова Анна", ("+79161234567",))
     assert one == same and hash(one) == hash(same)
     assert dataclasses.replace(one, name="Петрова") != one
+
+
+def test_whole_columns_of_text_or_integers_read_as_one_value_at_a_time_would() -> None:
+    """The C-level `map` taken for an all-text or all-integer column agrees with the per-value
+    conversion that any other column takes (Excel's 101.0 is "101", a flag is "True")."""
+    fields = {**FIELDS, "extra.code": "code"}
+    config = MappingConfig.model_validate({"fields": fields})
+    columns = [*COLUMNS, "code"]
+    cases: list[list[object]] = [[" A1 ", "B2"], [7, 8], [101.0, 7], [True, 7], ["x", None]]
+    for codes in cases:
+        rows = [[*row(n), code] for n, code in enumerate(codes, 1)]
+        batch = list(Mapper(config, "m").map_rows(labelled(rows), columns))
+        single = [
+            item
+            for one_row in labelled(rows)
+            for item in Mapper(config, "m").map_rows([one_row], columns)
+        ]
+        assert batch == single
+    [first, second] = list(
+        Mapper(config, "m").map_rows(labelled([[*row(1), 101.0], [*row(2), True]]), columns)
+    )
+    assert isinstance(first, Appointment) and isinstance(second, Appointment)
+    assert (first.extra["code"], second.extra["code"]) == ("101", "True")
