@@ -11,6 +11,7 @@ from dozvon.channels.base import ContactChannel
 from dozvon.channels.email import EmailAddressing, SmtpOutbound
 from dozvon.channels.sms import HttpGateway, PhoneAddressing, SmsGateway, SmsOutbound, SmsRuGateway
 from dozvon.channels.telegram import BotApi, ChatAddressing, TelegramOutbound, poll_updates
+from dozvon.channels.telegram.webhook import TelegramHook, register_webhook
 from dozvon.channels.text import Addressing, Outbound, ReplyInbox, TextChannel
 from dozvon.config import Settings
 from dozvon.config.channels import SmsRuSettings
@@ -23,18 +24,23 @@ Closer = Callable[[], Awaitable[None]]
 @dataclass
 class TextChannels:
     """The channels, the inbox their replies arrive in, and what runs beside them (the
-    Telegram poller) until `aclose`."""
+    Telegram poller) until `aclose`; `telegram_hook` is for the web app when Telegram
+    delivers by webhook."""
 
     channels: dict[Channel, ContactChannel]
     inbox: ReplyInbox
     pollers: list[Callable[[asyncio.Event], Coroutine[object, object, None]]] = field(
         default_factory=list
     )
+    starters: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
     closers: list[Closer] = field(default_factory=list)
+    telegram_hook: TelegramHook | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
-    def start(self) -> None:
+    async def start(self) -> None:
+        for step in self.starters:
+            await step()
         self._tasks = [asyncio.create_task(poll(self._stop)) for poll in self.pollers]
 
     async def aclose(self) -> None:
@@ -83,5 +89,10 @@ def open_text_channels(settings: Settings, inbox: ReplyInbox | None = None) -> T
         if telegram.poll:
             seconds = telegram.poll_timeout.total_seconds()
             result.pollers.append(lambda stop: poll_updates(api, inbox, stop, seconds))
+        if telegram.webhook is not None:
+            webhook = telegram.webhook
+            secret = webhook.secret_token.get_secret_value()
+            result.telegram_hook = TelegramHook(api, inbox, secret)
+            result.starters.append(lambda: register_webhook(api, webhook))
         result.closers.append(api.aclose)
     return result

@@ -82,7 +82,7 @@ async def serve(settings: Settings, grace: float) -> None:
     connector = open_connector(load(settings.mis))
     stack, voice = await open_voice_channel(settings)
     text = open_text_channels(settings)
-    text.start()
+    await text.start()
     specs = {c.name: spec_from_settings(c, find(c.scenario)) for c in settings.campaigns}
     progress = Progress()
     clock = SystemClock()

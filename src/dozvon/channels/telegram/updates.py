@@ -19,19 +19,33 @@ log = logging.getLogger(__name__)
 ERROR_PAUSE = 5.0
 
 
+ALLOWED_UPDATES = ("message", "callback_query")
+"""The update types asked for, by getUpdates and by setWebhook alike."""
+
+
+def part(value: object, key: str) -> dict[str, Any]:
+    """`value[key]` when both are objects, else {}: a webhook body may be anything at all."""
+    found = value.get(key) if isinstance(value, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
+def chat_id(value: object) -> str | None:
+    """A chat or user id: an integer (never a bool or a string that only looks like one)."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def reply_of(update: dict[str, Any]) -> tuple[str, str, str | None] | None:
     """(chat id, text, callback query id to acknowledge) or None for what is not a reply."""
-    query = update.get("callback_query")
-    if isinstance(query, dict):
-        chat = ((query.get("message") or {}).get("chat") or {}).get("id")
+    query = part(update, "callback_query")
+    if query:
+        chat = chat_id(part(part(query, "message"), "chat").get("id"))
         if chat is not None and isinstance(query.get("data"), str):
-            return str(chat), query["data"], str(query.get("id", ""))
+            return chat, query["data"], str(query.get("id", ""))
         return None
-    message = update.get("message")
-    if isinstance(message, dict) and isinstance(message.get("text"), str):
-        chat = (message.get("chat") or {}).get("id")
-        if chat is not None:
-            return str(chat), message["text"], None
+    message = part(update, "message")
+    chat = chat_id(part(message, "chat").get("id"))
+    if chat is not None and isinstance(message.get("text"), str):
+        return chat, message["text"], None
     return None
 
 
@@ -58,7 +72,7 @@ async def poll_updates(
         payload = {
             "offset": offset,
             "timeout": int(poll_timeout),
-            "allowed_updates": ["message", "callback_query"],
+            "allowed_updates": list(ALLOWED_UPDATES),
         }
         try:
             updates = await api.call("getUpdates", payload, timeout=poll_timeout + 10)
