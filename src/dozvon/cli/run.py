@@ -28,6 +28,7 @@ from dozvon.core.outcome import Channel
 from dozvon.dialog.library import find
 from dozvon.mis.config import load, open_connector
 from dozvon.store import Store, upgrade
+from dozvon.store.chat_links import StoredChatLinks
 
 
 class KeyValueFormatter(logging.Formatter):
@@ -81,7 +82,7 @@ async def serve(settings: Settings, grace: float) -> None:
     upgrade(store.engine)
     connector = open_connector(load(settings.mis))
     stack, voice = await open_voice_channel(settings)
-    text = open_text_channels(settings)
+    text = open_text_channels(settings, links=StoredChatLinks(store))
     await text.start()
     specs = {c.name: spec_from_settings(c, find(c.scenario)) for c in settings.campaigns}
     progress = Progress()

@@ -12,26 +12,15 @@ import logging
 from typing import Any
 
 from dozvon.channels.telegram.botapi import BotApi, BotApiError
+from dozvon.channels.telegram.fields import chat_id, part
+from dozvon.channels.telegram.linking import ChatLinker
 from dozvon.channels.text.inbox import ReplyInbox
 from dozvon.core.outcome import Channel
 
 log = logging.getLogger(__name__)
 ERROR_PAUSE = 5.0
-
-
 ALLOWED_UPDATES = ("message", "callback_query")
 """The update types asked for, by getUpdates and by setWebhook alike."""
-
-
-def part(value: object, key: str) -> dict[str, Any]:
-    """`value[key]` when both are objects, else {}: a webhook body may be anything at all."""
-    found = value.get(key) if isinstance(value, dict) else None
-    return found if isinstance(found, dict) else {}
-
-
-def chat_id(value: object) -> str | None:
-    """A chat or user id: an integer (never a bool or a string that only looks like one)."""
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def reply_of(update: dict[str, Any]) -> tuple[str, str, str | None] | None:
@@ -49,8 +38,13 @@ def reply_of(update: dict[str, Any]) -> tuple[str, str, str | None] | None:
     return None
 
 
-async def handle_update(update: dict[str, Any], inbox: ReplyInbox, api: BotApi) -> bool:
-    """True when a waiting conversation took the reply."""
+async def handle_update(
+    update: dict[str, Any], inbox: ReplyInbox, api: BotApi, linker: ChatLinker | None = None
+) -> bool:
+    """True when a waiting conversation took the reply; /start, /stop and a shared contact
+    go to the `linker` instead."""
+    if linker is not None and await linker.handle(update):
+        return False
     reply = reply_of(update)
     if reply is None:
         return False
@@ -64,7 +58,11 @@ async def handle_update(update: dict[str, Any], inbox: ReplyInbox, api: BotApi) 
 
 
 async def poll_updates(
-    api: BotApi, inbox: ReplyInbox, stop: asyncio.Event, poll_timeout: float = 30.0
+    api: BotApi,
+    inbox: ReplyInbox,
+    stop: asyncio.Event,
+    poll_timeout: float = 30.0,
+    linker: ChatLinker | None = None,
 ) -> None:
     """getUpdates long polling until `stop`; the offset confirms what was handled."""
     offset = 0
@@ -83,4 +81,4 @@ async def poll_updates(
             continue
         for update in updates or []:
             offset = max(offset, int(update.get("update_id", 0)) + 1)
-            await handle_update(update, inbox, api)
+            await handle_update(update, inbox, api, linker)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dozvon.channels.telegram.botapi import BotApi, BotApiError
+from dozvon.channels.telegram.linking import ChatLinker
 from dozvon.channels.telegram.updates import ALLOWED_UPDATES, handle_update
 from dozvon.channels.text.inbox import ReplyInbox
 from dozvon.config.channels import TelegramWebhookSettings
@@ -50,6 +51,7 @@ class TelegramHook:
     api: BotApi
     inbox: ReplyInbox
     secret: str
+    linker: ChatLinker | None = None
 
     def accepts(self, given: str) -> bool:
         # Header values arrive decoded as latin-1, so this encoding never fails; the comparison
@@ -57,7 +59,7 @@ class TelegramHook:
         return hmac.compare_digest(given.encode("latin-1"), self.secret.encode("latin-1"))
 
     async def receive(self, update: dict[str, Any]) -> bool:
-        return await handle_update(update, self.inbox, self.api)
+        return await handle_update(update, self.inbox, self.api, self.linker)
 
 
 async def register_webhook(api: BotApi, settings: TelegramWebhookSettings) -> bool:
