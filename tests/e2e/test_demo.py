@@ -23,21 +23,9 @@ PATIENTS = 12  # every behaviour at least once, two of them pressing keys in-ban
 def test_demo_writes_every_expected_outcome_into_the_demo_mis(tmp_path: Path) -> None:
     folder = tmp_path / "demo"
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dozvon",
-            "demo",
-            "--json",
-            "--patients",
-            str(PATIENTS),
-            "--dir",
-            str(folder),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+        [sys.executable, "-m", "dozvon", "demo", "--json", "--patients", str(PATIENTS),
+         "--dir", str(folder)],
+        capture_output=True, text=True, timeout=300, check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     summary = json.loads(done.stdout)

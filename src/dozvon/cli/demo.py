@@ -60,9 +60,9 @@ def register(app: typer.Typer) -> None:
         patients: Annotated[
             int, typer.Option(min=3, max=500, help="сколько пациентов / how many patients")
         ] = 51,
-        folder: Annotated[Path, typer.Option("--dir", help="папка демо / demo folder")] = Path(
-            "var/demo"
-        ),
+        folder: Annotated[
+            Path, typer.Option("--dir", help="папка демо / demo folder")
+        ] = Path("var/demo"),
         as_json: Annotated[bool, typer.Option("--json", help="итог в JSON / JSON summary")] = False,
     ) -> None:
         """Демо: робот обзванивает демо-клинику и пишет итоги в её МИС / the end-to-end demo."""

@@ -187,10 +187,7 @@ def read_results(clinic: DemoClinic) -> list[VisitResult]:
         role = roles.get(normalize_phone(phone))
         results.append(
             VisitResult(
-                str(visit_id),
-                role.behaviour if role else None,
-                state == "отменён",
-                written,
+                str(visit_id), role.behaviour if role else None, state == "отменён", written,
                 attempts,
             )
         )

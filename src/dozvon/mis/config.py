@@ -160,3 +160,4 @@ class StatementSource(SecretRef):
         if self.writeback is None:
             return []
         return [self.writeback] if isinstance(self.writeback, str) else list(self.writeback)
+

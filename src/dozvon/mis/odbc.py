@@ -65,6 +65,7 @@ class OdbcConfig(StatementSource):
         return self
 
 
+
 @cache
 def qmark(statement: str) -> tuple[str, tuple[str, ...]]:
     """`:name` → `?` plus the order of names, using SQLAlchemy's compiler rather than a regex."""

@@ -59,6 +59,7 @@ class SqlConfig(StatementSource):
         return value
 
 
+
 def _lost_connection(exc: BaseException) -> bool:
     """A connection that broke or never opened is worth retrying; a bad statement is not."""
     return isinstance(exc, DBAPIError) and (exc.connection_invalidated or exc.statement is None)

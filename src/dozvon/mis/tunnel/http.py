@@ -61,6 +61,7 @@ class HttpTunnelConfig(StatementSource):
     verify_tls: bool = True
 
 
+
 @cache
 def _compiled(statement: str) -> tuple[str, tuple[str, ...]]:
     compiled = text(statement).compile(dialect=mysql_dialect.dialect())
