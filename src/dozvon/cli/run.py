@@ -1,7 +1,8 @@
 """`dozvon run --config FILE`: the daemon. Scheduled syncs, dialing, write-back, live progress.
 
 SIGTERM or Ctrl-C stops it gracefully: no new calls, active calls get the grace period, the
-outbox is flushed.
+outbox is flushed. `--web` serves the web app from the same event loop (one process, one
+systemd unit), which Telegram's webhook needs: its replies must reach this process's inbox.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, ClassVar
 
 import typer
+from fastapi import FastAPI
 from rich.live import Live
 from rich.table import Table
 
@@ -21,13 +23,16 @@ from dozvon.campaign.clock import SystemClock
 from dozvon.campaign.dispatcher import CallEvent
 from dozvon.campaign.schedule import CronSchedule
 from dozvon.campaign.service import CampaignRunner, dispatch_settings, spec_from_settings
-from dozvon.channels.setup import open_text_channels
+from dozvon.channels.setup import TextChannels, open_text_channels
 from dozvon.channels.voice.setup import open_voice_channel
 from dozvon.config import Settings, load_settings
 from dozvon.core.outcome import Channel
 from dozvon.dialog.library import find
 from dozvon.mis.config import load, open_connector
 from dozvon.store import Store, upgrade
+from dozvon.store.chat_links import StoredChatLinks
+from dozvon.web import create_app
+from dozvon.web.server import EmbeddedWeb
 
 
 class KeyValueFormatter(logging.Formatter):
@@ -74,15 +79,27 @@ class Progress:
         return table
 
 
-async def serve(settings: Settings, grace: float) -> None:
+def web_app(settings: Settings, store: Store, config: Path | None, text: TextChannels) -> FastAPI:
+    """The same app as `dozvon serve`, plus the Telegram webhook: only this process has the
+    conversations its replies are for."""
+    try:
+        return create_app(settings, store=store, config_path=config, telegram=text.telegram_hook)
+    except ValueError as exc:
+        raise typer.BadParameter(f"веб не запущен / web not started: {exc}") from exc
+
+
+async def serve(
+    settings: Settings, grace: float, *, web: bool = False, config: Path | None = None
+) -> None:
     if settings.trunk is None or settings.mis is None:
         raise typer.BadParameter("нужны разделы trunk и mis / the config needs trunk and mis")
     store = Store(settings.database.url)
     upgrade(store.engine)
+    text = open_text_channels(settings, links=StoredChatLinks(store))
+    site = EmbeddedWeb(web_app(settings, store, config, text), settings.web) if web else None
     connector = open_connector(load(settings.mis))
     stack, voice = await open_voice_channel(settings)
-    text = open_text_channels(settings)
-    text.start()
+    await text.start()
     specs = {c.name: spec_from_settings(c, find(c.scenario)) for c in settings.campaigns}
     progress = Progress()
     clock = SystemClock()
@@ -113,15 +130,21 @@ async def serve(settings: Settings, grace: float) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    service = asyncio.create_task(runner.serve(stop, sync_due, grace_seconds=grace))
     try:
+        if site is not None:
+            await site.start()
+        service = asyncio.create_task(runner.serve(stop, sync_due, grace_seconds=grace))
         with Live(progress.render(0), refresh_per_second=2) as live:
             while not service.done():
+                if site is not None and site.stopped:
+                    stop.set()  # the web server died: stop, and let systemd restart both
                 queued = await runner.store_thread.run(runner.state.queued, clock.now())
                 live.update(progress.render(queued))
                 await asyncio.wait({service}, timeout=1.0)
         await service
     finally:
+        if site is not None:
+            await site.stop()
         await text.aclose()
         await stack.stop()
         await connector.aclose()
@@ -135,10 +158,18 @@ def register(app: typer.Typer) -> None:
         grace: Annotated[
             float, typer.Option(help="Секунд на завершение звонков при остановке / grace seconds")
         ] = 30.0,
+        web: Annotated[
+            bool,
+            typer.Option(
+                "--web",
+                help="Заодно веб-интерфейс и webhook Telegram на web.host:web.port / "
+                "also serve the web UI and the Telegram webhook",
+            ),
+        ] = False,
     ) -> None:
         """Служба обзвона: синхронизация по расписанию, звонки, запись в МИС / the daemon."""
         handler = logging.StreamHandler()
         handler.setFormatter(KeyValueFormatter())
         logging.basicConfig(level=logging.INFO, handlers=[handler])
         settings, _ = load_settings(config)
-        asyncio.run(serve(settings, grace))
+        asyncio.run(serve(settings, grace, web=web, config=config))

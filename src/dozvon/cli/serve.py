@@ -1,6 +1,7 @@
 """`dozvon serve --config FILE`: the web UI and API on web.host:web.port.
 
-It runs beside `dozvon run` against the same database (SQLite in WAL mode lets both work).
+It runs beside `dozvon run` against the same database (SQLite in WAL mode lets both work);
+`dozvon run --web` serves the same app from the daemon instead, as Telegram's webhook needs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import uvicorn
 from dozvon.cli._settings import ConfigOption, settings_or_exit
 from dozvon.store import Store, upgrade
 from dozvon.web import create_app
+from dozvon.web.server import server_config
 
 
 def register(app: typer.Typer) -> None:
@@ -28,14 +30,11 @@ def register(app: typer.Typer) -> None:
         except ValueError as exc:
             typer.echo(f"веб не запущен / not started: {exc}", err=True)
             raise typer.Exit(2) from exc
-        try:
-            uvicorn.run(
-                web,
-                host=settings.web.host,
-                port=settings.web.port,
-                proxy_headers=True,
-                forwarded_allow_ips="127.0.0.1",
-                server_header=False,
+        if settings.text_channels.telegram and settings.text_channels.telegram.webhook:
+            logging.getLogger(__name__).warning(
+                "telegram webhook is answered by `dozvon run --web`, not by `dozvon serve`"
             )
+        try:
+            uvicorn.Server(server_config(web, settings.web)).run()
         finally:
             store.dispose()

@@ -105,16 +105,60 @@ class HttpSmsSettings(SmsCommon):
 SmsSettings = Annotated[SmsRuSettings | HttpSmsSettings, Field(discriminator="kind")]
 
 
+MIN_WEBHOOK_SECRET = 32
+"""Telegram allows 1 to 256 characters; a short one could be guessed by whoever finds the URL."""
+
+
+class TelegramWebhookSettings(BaseModel):
+    """Telegram POSTs each update to `url`; `dozvon run --web` answers on /hooks/telegram."""
+
+    model_config = STRICT
+
+    url: str = Field(pattern=r"^https://[^/\s]+/\S*$")
+    """The public HTTPS address (Telegram sends to ports 443, 80, 88, 8443 only); a reverse
+    proxy terminates TLS and forwards it to web.host:web.port/hooks/telegram."""
+    secret_token: SecretStr
+    """Sent back by Telegram in X-Telegram-Bot-Api-Secret-Token: as ${ENV} or ${secret:NAME}."""
+
+    @field_validator("secret_token")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr) -> SecretStr:
+        secret = value.get_secret_value()
+        if not re.fullmatch(rf"[A-Za-z0-9_-]{{{MIN_WEBHOOK_SECRET},256}}", secret):
+            raise ValueError(
+                f"secret_token: от {MIN_WEBHOOK_SECRET} до 256 символов A-Z, a-z, 0-9, _ и -, "
+                "например openssl rand -hex 32 / "
+                f"{MIN_WEBHOOK_SECRET} to 256 characters of A-Z, a-z, 0-9, _ and -"
+            )
+        return value
+
+
 class TelegramSettings(BaseModel):
     model_config = STRICT
 
     token: SecretStr
     api_url: str = "https://api.telegram.org"
     poll: bool = True
-    """Read replies by getUpdates long polling; false when a webhook delivers them instead."""
+    """Read replies by getUpdates long polling; false when `webhook` delivers them instead."""
+    webhook: TelegramWebhookSettings | None = None
     poll_timeout: Duration = timedelta(seconds=30)
     max_retry_wait: Duration = timedelta(seconds=30)
     """A 429 asking to wait longer than this fails the attempt instead (retried later)."""
+
+    @model_validator(mode="after")
+    def _one_way_in(self) -> TelegramSettings:
+        # Telegram refuses getUpdates while a webhook is set, and without either nobody would
+        # read the replies: every question would silently end as no_answer.
+        if self.poll and self.webhook is not None:
+            raise ValueError(
+                "webhook задан — укажите poll: false (getUpdates не работает при webhook) / "
+                "a webhook needs poll: false"
+            )
+        if not self.poll and self.webhook is None:
+            raise ValueError(
+                "poll: false без webhook: ответы никто не примет / poll: false needs a webhook"
+            )
+        return self
 
 
 class TextChannelsSettings(BaseModel):

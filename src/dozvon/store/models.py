@@ -163,6 +163,17 @@ class DoNotCallRow(Base):
     added_at: Mapped[datetime]
 
 
+class TelegramLinkRow(Base):
+    """A phone its owner proved by sharing their own contact with the clinic's bot."""
+
+    __tablename__ = "telegram_links"
+
+    phone: Mapped[str] = mapped_column(String(32), primary_key=True)
+    """E.164."""
+    chat_id: Mapped[str] = mapped_column(String(32), index=True)
+    linked_at: Mapped[datetime]
+
+
 class AuditRow(Base):
     __tablename__ = "audit_log"
 

@@ -23,6 +23,7 @@ from dozvon.store.repositories import (
     DoNotCallRepository,
     OutboxRepository,
     TaskRepository,
+    TelegramLinkRepository,
 )
 
 
@@ -36,6 +37,7 @@ class UnitOfWork:
         self.do_not_call = DoNotCallRepository(session)
         self.outbox = OutboxRepository(session)
         self.tasks = TaskRepository(session)
+        self.telegram_links = TelegramLinkRepository(session)
 
     def commit(self) -> None:
         self.session.commit()

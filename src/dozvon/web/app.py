@@ -13,9 +13,10 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from dozvon.campaign.clock import Clock, SystemClock
+from dozvon.channels.telegram.webhook import TelegramHook
 from dozvon.config import Settings
 from dozvon.store import Store
-from dozvon.web import api, forms, login, pages
+from dozvon.web import api, forms, hooks, login, pages
 from dozvon.web.auth import Accounts, Forbidden, LoginRequired
 from dozvon.web.csrf import CsrfFailed
 from dozvon.web.rendering import HERE, make_templates, render
@@ -42,8 +43,10 @@ def create_app(
     config_path: Path | None = None,
     clock: Clock | None = None,
     throttle: LoginThrottle | None = None,
+    telegram: TelegramHook | None = None,
 ) -> FastAPI:
-    """Refuses to build without a session secret or with an unusable user entry."""
+    """Refuses to build without a session secret or with an unusable user entry. `telegram`:
+    the webhook receiver, given only by the process that runs the conversations."""
     secret = settings.web.session_secret
     if secret is None or len(secret.get_secret_value()) < MIN_SECRET_CHARS:
         raise ValueError(
@@ -75,6 +78,9 @@ def create_app(
     app.add_api_route("/healthz", healthz, methods=["GET"])
     for router in (login.router, pages.router, forms.router, api.router):
         app.include_router(router)
+    if telegram is not None:
+        app.state.telegram = telegram
+        app.include_router(hooks.router)
     _install_error_pages(app)
     return app
 

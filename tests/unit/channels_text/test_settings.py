@@ -87,3 +87,59 @@ def test_an_unknown_provider_is_refused() -> None:
     text = "text_channels:\n  sms:\n    kind: smsc\n    api_key: ${K}\n"
     with pytest.raises(ConfigError, match="kind"):
         validate(parse_document(text, None, {"K": "x"}))
+
+
+WEBHOOK = """
+text_channels:
+  telegram:
+    token: ${T}
+    poll: %s
+    webhook:
+      url: https://clinic.example.ru/hooks/telegram
+      secret_token: ${W}
+"""
+GOOD_SECRET = "A1_-" * 10
+
+
+async def test_a_webhook_replaces_the_poller_and_is_set_at_start() -> None:
+    settings = validate(parse_document(WEBHOOK % "false", None, {"T": "1:a", "W": GOOD_SECRET}))
+    built = open_text_channels(settings)
+    try:
+        assert built.pollers == []
+        assert built.telegram_hook is not None
+        assert built.telegram_hook.accepts(GOOD_SECRET)
+        assert not built.telegram_hook.accepts(GOOD_SECRET[:-1])
+        assert len(built.starters) == 1
+    finally:
+        await built.aclose()
+
+
+@pytest.mark.parametrize(
+    ("poll", "secret", "message"),
+    [
+        ("true", GOOD_SECRET, "poll: false"),
+        ("false", "short", "32 to 256"),
+        ("false", "x" * 31 + " ", "32 to 256"),
+        ("false", "я" * 40, "32 to 256"),
+    ],
+)
+def test_webhook_settings_that_cannot_work_are_refused(
+    poll: str, secret: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        validate(parse_document(WEBHOOK % poll, None, {"T": "1:a", "W": secret}))
+
+
+def test_no_poll_and_no_webhook_would_lose_every_reply() -> None:
+    text = "text_channels:\n  telegram:\n    token: ${T}\n    poll: false\n"
+    with pytest.raises(ConfigError, match="needs a webhook"):
+        validate(parse_document(text, None, {"T": "1:a"}))
+
+
+def test_a_webhook_url_must_be_https_and_the_secret_a_reference() -> None:
+    plain = (WEBHOOK % "false").replace("https://", "http://")
+    with pytest.raises(ConfigError, match="url"):
+        validate(parse_document(plain, None, {"T": "1:a", "W": GOOD_SECRET}))
+    literal = (WEBHOOK % "false").replace("${W}", GOOD_SECRET)
+    with pytest.raises(ConfigError, match="secret_token"):
+        parse_document(literal, None, {"T": "1:a"})

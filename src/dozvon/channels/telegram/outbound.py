@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from dozvon.channels.telegram.botapi import BotApi, BotApiError
-from dozvon.channels.text.channel import extra_field
+from dozvon.channels.telegram.linking import ChatLinks, mask_chat
+from dozvon.channels.text.channel import extra_value
 from dozvon.channels.text.conversation import DeliveryFailed, Message
 from dozvon.core.outcome import Outcome
 from dozvon.core.task import Task
@@ -16,14 +17,27 @@ BUTTONS_PER_ROW = 5
 
 
 class ChatAddressing:
+    """The MIS's `extra.telegram_chat_id`; else the chat the patient linked to the phone being
+    tried (by sharing their contact with the bot)."""
+
+    def __init__(self, links: ChatLinks | None = None) -> None:
+        self.links = links
+
     def address(self, task: Task, phone: str) -> str:
-        chat = extra_field(task, CHAT_FIELD)
-        if not chat.removeprefix("-").isdigit():
+        chat = extra_value(task, CHAT_FIELD)
+        if chat and not chat.removeprefix("-").isdigit():
             raise DataError(f"extra.{CHAT_FIELD}: ожидался числовой id чата, а не «{chat[:20]}»")
+        if not chat and self.links is not None:
+            chat = self.links.chat_for(phone) or ""
+        if not chat:
+            raise DataError(
+                f"нет адреса для этого канала: в записи не заполнено поле extra.{CHAT_FIELD}, "
+                "и пациент не привязал Telegram к этому номеру (/start боту клиники)"
+            )
         return chat
 
     def masked(self, address: str) -> str:
-        return "*" * max(len(address) - 3, 0) + address[-3:]
+        return mask_chat(address)
 
 
 def keyboard(keys: tuple[str, ...]) -> dict[str, Any]:

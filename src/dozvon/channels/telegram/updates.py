@@ -12,31 +12,39 @@ import logging
 from typing import Any
 
 from dozvon.channels.telegram.botapi import BotApi, BotApiError
+from dozvon.channels.telegram.fields import chat_id, part
+from dozvon.channels.telegram.linking import ChatLinker
 from dozvon.channels.text.inbox import ReplyInbox
 from dozvon.core.outcome import Channel
 
 log = logging.getLogger(__name__)
 ERROR_PAUSE = 5.0
+ALLOWED_UPDATES = ("message", "callback_query")
+"""The update types asked for, by getUpdates and by setWebhook alike."""
 
 
 def reply_of(update: dict[str, Any]) -> tuple[str, str, str | None] | None:
     """(chat id, text, callback query id to acknowledge) or None for what is not a reply."""
-    query = update.get("callback_query")
-    if isinstance(query, dict):
-        chat = ((query.get("message") or {}).get("chat") or {}).get("id")
+    query = part(update, "callback_query")
+    if query:
+        chat = chat_id(part(part(query, "message"), "chat").get("id"))
         if chat is not None and isinstance(query.get("data"), str):
-            return str(chat), query["data"], str(query.get("id", ""))
+            return chat, query["data"], str(query.get("id", ""))
         return None
-    message = update.get("message")
-    if isinstance(message, dict) and isinstance(message.get("text"), str):
-        chat = (message.get("chat") or {}).get("id")
-        if chat is not None:
-            return str(chat), message["text"], None
+    message = part(update, "message")
+    chat = chat_id(part(message, "chat").get("id"))
+    if chat is not None and isinstance(message.get("text"), str):
+        return chat, message["text"], None
     return None
 
 
-async def handle_update(update: dict[str, Any], inbox: ReplyInbox, api: BotApi) -> bool:
-    """True when a waiting conversation took the reply."""
+async def handle_update(
+    update: dict[str, Any], inbox: ReplyInbox, api: BotApi, linker: ChatLinker | None = None
+) -> bool:
+    """True when a waiting conversation took the reply; /start, /stop and a shared contact
+    go to the `linker` instead."""
+    if linker is not None and await linker.handle(update):
+        return False
     reply = reply_of(update)
     if reply is None:
         return False
@@ -50,7 +58,11 @@ async def handle_update(update: dict[str, Any], inbox: ReplyInbox, api: BotApi) 
 
 
 async def poll_updates(
-    api: BotApi, inbox: ReplyInbox, stop: asyncio.Event, poll_timeout: float = 30.0
+    api: BotApi,
+    inbox: ReplyInbox,
+    stop: asyncio.Event,
+    poll_timeout: float = 30.0,
+    linker: ChatLinker | None = None,
 ) -> None:
     """getUpdates long polling until `stop`; the offset confirms what was handled."""
     offset = 0
@@ -58,7 +70,7 @@ async def poll_updates(
         payload = {
             "offset": offset,
             "timeout": int(poll_timeout),
-            "allowed_updates": ["message", "callback_query"],
+            "allowed_updates": list(ALLOWED_UPDATES),
         }
         try:
             updates = await api.call("getUpdates", payload, timeout=poll_timeout + 10)
@@ -69,4 +81,4 @@ async def poll_updates(
             continue
         for update in updates or []:
             offset = max(offset, int(update.get("update_id", 0)) + 1)
-            await handle_update(update, inbox, api)
+            await handle_update(update, inbox, api, linker)

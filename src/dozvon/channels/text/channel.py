@@ -37,13 +37,22 @@ class Addressing(Protocol):
     def masked(self, address: str) -> str: ...
 
 
-def extra_field(task: Task, name: str) -> str:
-    """The first non-empty `extra.<name>` among the task's appointments (the MIS maps it)."""
+def extra_value(task: Task, name: str) -> str:
+    """The first non-empty `extra.<name>` among the task's appointments (the MIS maps it),
+    or ""."""
     for appointment in task.appointments:
         value = str(appointment.extra.get(name, "")).strip()
         if value:
             return value
-    raise DataError(f"нет адреса для этого канала: в записи не заполнено поле extra.{name}")
+    return ""
+
+
+def extra_field(task: Task, name: str) -> str:
+    """`extra_value`, required."""
+    value = extra_value(task, name)
+    if not value:
+        raise DataError(f"нет адреса для этого канала: в записи не заполнено поле extra.{name}")
+    return value
 
 
 class TextChannel:

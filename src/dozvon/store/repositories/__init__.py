@@ -7,6 +7,7 @@ from dozvon.store.repositories.campaigns import CampaignRepository
 from dozvon.store.repositories.outbox import OutboxRepository
 from dozvon.store.repositories.people import DoNotCallRepository
 from dozvon.store.repositories.tasks import TaskRepository
+from dozvon.store.repositories.telegram_links import TelegramLinkRepository
 
 __all__ = [
     "AppointmentRepository",
@@ -17,5 +18,6 @@ __all__ = [
     "DoNotCallRepository",
     "OutboxRepository",
     "TaskRepository",
+    "TelegramLinkRepository",
     "to_core",
 ]

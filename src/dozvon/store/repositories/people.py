@@ -28,7 +28,7 @@ class DoNotCallRepository:
 
     def add(self, phone: str, reason: str, now: datetime) -> bool:
         """False when the number was already listed (its first reason is kept)."""
-        _require_e164(phone)
+        require_e164(phone)
         if self._session.get(DoNotCallRow, phone) is not None:
             return False
         self._session.add(DoNotCallRow(phone=phone, reason=reason[:300], added_at=now))
@@ -56,6 +56,6 @@ class DoNotCallRepository:
         return bool(getattr(result, "rowcount", 0))
 
 
-def _require_e164(phone: str) -> None:
+def require_e164(phone: str) -> None:
     if not _E164.match(phone):
-        raise ValueError("do-not-call needs a normalised E.164 number")
+        raise ValueError("a normalised E.164 number is needed here")
