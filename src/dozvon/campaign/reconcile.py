@@ -11,7 +11,7 @@ from datetime import datetime
 
 from dozvon.campaign.queries import not_in_mis
 from dozvon.campaign.report import Undelivered
-from dozvon.campaign.sync import collect
+from dozvon.campaign.worklist import collect
 from dozvon.core.appointment import Appointment, AppointmentStatus
 from dozvon.core.outcome import Outcome
 from dozvon.mis.base import RowError, Source, Window

@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dozvon.campaign.offload import StoreThread
+from dozvon.campaign.worklist import SyncProgress, collect
 from dozvon.core.appointment import Appointment, AppointmentStatus
 from dozvon.core.task import DEFAULT_TIMEZONE, Task, TaskStatus, bundle_tasks
 from dozvon.mis.base import RowError, Source, Window
@@ -53,19 +54,6 @@ def day_window(first_day: date, days: int, zone: str) -> Window:
     )
 
 
-async def collect(source: Source, window: Window) -> tuple[list[Appointment], list[RowError]]:
-    """Read the whole worklist first: the store is touched only once the MIS answered in full,
-    so a connection lost mid-read can never cancel the visits it did not get to."""
-    appointments: list[Appointment] = []
-    errors: list[RowError] = []
-    async for item in source.fetch(window):
-        if isinstance(item, RowError):
-            errors.append(item)
-        else:
-            appointments.append(item)
-    return appointments, errors
-
-
 async def sync_campaign(
     store: Store,
     source: Source,
@@ -76,11 +64,14 @@ async def sync_campaign(
     priority: int = 0,
     default_timezone: str = DEFAULT_TIMEZONE,
     store_thread: StoreThread | None = None,
+    progress: SyncProgress | None = None,
 ) -> SyncReport:
-    appointments, errors = await collect(source, window)
+    appointments, errors = await collect(source, window, progress)
     report = SyncReport(read=len(appointments) + len(errors), errors=errors)
     for error in errors:
         log.warning("MIS row skipped: %s", error)
+    if progress is not None:
+        progress.storing(len(appointments))
     worklist = Worklist(source.name, campaign, appointments, window, priority, default_timezone)
     await (store_thread or StoreThread()).run(store_worklist, store, worklist, now, report)
     return report

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from dozvon.campaign.worklist import PROGRESS_EVERY, collect
 from dozvon.config import ConfigDocument, ConfigError, Settings, load_document, validate
 from dozvon.core.appointment import Appointment
 from dozvon.core.task import bundle_tasks
@@ -75,17 +76,28 @@ def visit_window(day: str | None, zone: str) -> Window:
     return Window(start, start + timedelta(days=1))
 
 
+class ProgressLines:
+    """`dozvon sync`'s progress on stderr (stdout stays the summary or the JSON): a line every
+    PROGRESS_EVERY rows and one before a large worklist is written, so a 100k-row sync that
+    takes a quarter of a minute shows it is alive; a small clinic's day prints nothing."""
+
+    def rows_read(self, rows: int) -> None:
+        typer.echo(f"… прочитано строк / rows read: {_grouped(rows)}", err=True)
+
+    def storing(self, appointments: int) -> None:
+        if appointments >= PROGRESS_EVERY:
+            typer.echo(f"… запись в базу / storing: {_grouped(appointments)}", err=True)
+
+
+def _grouped(number: int) -> str:
+    return f"{number:,}".replace(",", "\N{NO-BREAK SPACE}")
+
+
 async def read_worklist(
     connector: Connector, window: Window, zone: str
 ) -> tuple[SyncSummary, list[Appointment]]:
-    summary = SyncSummary()
-    appointments: list[Appointment] = []
-    async for item in connector.fetch(window):
-        summary.read += 1
-        if isinstance(item, RowError):
-            summary.errors.append(item)
-        else:
-            appointments.append(item)
+    appointments, errors = await collect(connector, window, ProgressLines())
+    summary = SyncSummary(read=len(appointments) + len(errors), errors=errors)
     summary.appointments = len(appointments)
     summary.tasks = len(bundle_tasks(appointments, zone))
     return summary, appointments
@@ -109,6 +121,7 @@ async def store_worklist(
             window,
             datetime.now(ZoneInfo(settings.clinic.timezone)),
             default_timezone=settings.clinic.timezone,
+            progress=ProgressLines(),
         )
     finally:
         store.dispose()

@@ -124,3 +124,46 @@ def test_missing_secret_is_a_settings_error(tmp_path: Path, mis_db: Backend) -> 
     config.write_text(text.replace("  mapping:", "    password_env: DOZVON_NOT_SET\n  mapping:"))
     result = runner.invoke(app, ["mis", "test", "-c", str(config)])
     assert result.exit_code == 2 and "DOZVON_NOT_SET" in result.stderr
+
+
+def test_a_long_sync_reports_progress_on_stderr(tmp_path: Path) -> None:
+    """Over 10,000 rows the admin sees the sync is alive; stdout keeps only the summary."""
+    rows = ["id;fio;tel;at"] + [
+        f"{n};Пациент {n};8 916 {n:07d};27.11.2026 09:30" for n in range(1, 10_006)
+    ]
+    (tmp_path / "visits.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    config = tmp_path / "dozvon.yaml"
+    config.write_text(
+        f"""
+clinic:
+  timezone: Europe/Moscow
+database:
+  url: sqlite:///{tmp_path / "store.sqlite"}
+mis:
+  name: clinic
+  source:
+    kind: csv
+    path: {tmp_path / "visits.csv"}
+    results: none
+  mapping:
+    fields:
+      external_id: id
+      patient.name: fio
+      patient.phones: tel
+      start: {{column: at, formats: ["%d.%m.%Y %H:%M"]}}
+""",
+        encoding="utf-8",
+    )
+    dry = runner.invoke(
+        app, ["sync", "-c", str(config), "--dry-run", "--date", "2026-11-27", "--json"]
+    )
+    assert dry.exit_code == 0, dry.output
+    assert json.loads(dry.stdout)["appointments"] == 10_005
+    assert dry.stderr.splitlines() == ["… прочитано строк / rows read: 10\N{NO-BREAK SPACE}000"]
+
+    stored = runner.invoke(app, ["sync", "-c", str(config), "--date", "2026-11-27"])
+    assert stored.exit_code == 0, stored.output
+    assert stored.stderr.splitlines() == [
+        "… прочитано строк / rows read: 10\N{NO-BREAK SPACE}000",
+        "… запись в базу / storing: 10\N{NO-BREAK SPACE}005",
+    ]
