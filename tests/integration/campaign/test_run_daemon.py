@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -19,6 +18,7 @@ import yaml
 from sqlalchemy import create_engine, text
 
 from tests.integration.sip.conftest import free_port, stop_process, wait_for_port
+from tests.sqlite_mis import sqlite_mis, tomorrows_visits
 
 pytestmark = [pytest.mark.sip, pytest.mark.slow]
 PEERS = Path(__file__).parent / "peers"
@@ -57,14 +57,9 @@ def callee(tmp_path: Path) -> Iterator[int]:
 
 def write_site(tmp_path: Path, sip_port: int) -> tuple[Path, Path, Path]:
     mis = tmp_path / "mis.sqlite"
-    tomorrow = datetime.now(MOSCOW).date() + timedelta(days=1)
-    with sqlite3.connect(mis) as db:
-        db.execute("CREATE TABLE visits (id INTEGER, name TEXT, phone TEXT, at TEXT, result TEXT)")
-        db.executemany(
-            "INSERT INTO visits VALUES (?, ?, ?, ?, NULL)",
-            [(i, "Иванова Мария Петровна", f"+7916000000{i}", f"{tomorrow} 1{i}:00:00")
-             for i in range(1, VISITS + 1)],
-        )  # fmt: skip
+    mis_section = sqlite_mis(
+        mis, tomorrows_visits(VISITS), **{"branch.phone": {"const": "+7 495 555-00-00"}}
+    )
     store = tmp_path / "dozvon.sqlite"
     rtp = free_port() // 2 * 2
     config = {
@@ -79,19 +74,7 @@ def write_site(tmp_path: Path, sip_port: int) -> tuple[Path, Path, Path]:
         "campaigns": [
             {"name": "confirm", "scenario": "confirm", "hours": {"start": "00:00", "end": "23:59"}}
         ],
-        "mis": {
-            "name": "clinic",
-            "source": {
-                "kind": "sql", "url": f"sqlite:///{mis}",
-                "select": "SELECT id, name, phone, at FROM visits "
-                "WHERE at >= :window_start AND at < :window_end",
-                "writeback": "UPDATE visits SET result = :outcome_code WHERE id = :appointment_id",
-            },
-            "mapping": {
-                "fields": {"external_id": "id", "patient.name": "name", "patient.phones": "phone",
-                           "start": "at", "branch.phone": {"const": "+7 495 555-00-00"}},
-            },
-        },
+        "mis": mis_section,
     }  # fmt: skip
     path = tmp_path / "dozvon.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")

@@ -20,6 +20,7 @@ import yaml
 from dozvon.web.passwords import hash_password
 from tests.fakes.telegram import FakeBotApi
 from tests.integration.sip.conftest import free_port, stop_process
+from tests.sqlite_mis import sqlite_mis
 
 pytestmark = pytest.mark.slow
 PATIENT = 5550002
@@ -30,8 +31,8 @@ ADMIN_PASSWORD = "admin-password"
 
 def write_site(tmp_path: Path, bot_url: str, web_port: int) -> tuple[Path, Path]:
     mis = tmp_path / "mis.sqlite"
-    with sqlite3.connect(mis) as db:  # no visits: the daemon idles, the web side is under test
-        db.execute("CREATE TABLE visits (id INTEGER, name TEXT, phone TEXT, at TEXT, result TEXT)")
+    # no visits: the daemon idles, the web side is under test
+    mis_section = sqlite_mis(mis, [], **{"branch.phone": {"const": "+7 495 555-00-00"}})
     store = tmp_path / "dozvon.sqlite"
     rtp = free_port() // 2 * 2
     config = {
@@ -44,19 +45,7 @@ def write_site(tmp_path: Path, bot_url: str, web_port: int) -> tuple[Path, Path]
         },
         "speech": {"cache_dir": str(tmp_path / "speech")},
         "campaigns": [{"name": "confirm", "scenario": "confirm"}],
-        "mis": {
-            "name": "clinic",
-            "source": {
-                "kind": "sql", "url": f"sqlite:///{mis}",
-                "select": "SELECT id, name, phone, at FROM visits "
-                "WHERE at >= :window_start AND at < :window_end",
-                "writeback": "UPDATE visits SET result = :outcome_code WHERE id = :appointment_id",
-            },
-            "mapping": {
-                "fields": {"external_id": "id", "patient.name": "name", "patient.phones": "phone",
-                           "start": "at", "branch.phone": {"const": "+7 495 555-00-00"}},
-            },
-        },
+        "mis": mis_section,
         "web": {
             "host": "127.0.0.1", "port": web_port, "session_secret": "${WEB_SECRET}",
             "users": [{"name": "admin", "password_hash": "${ADMIN_HASH}", "role": "admin"}],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -16,6 +15,7 @@ import yaml
 from dozvon.campaign.clock import ManualClock
 from dozvon.core.appointment import Appointment, AppointmentStatus, Patient
 from dozvon.mis.base import MisError, OutcomeRecord, RowError, Window
+from tests.sqlite_mis import sqlite_mis, tomorrows_visits
 
 # The store area's fixtures: every campaign logic test runs on SQLite (the default) and on the
 # local PostgreSQL (larger sites), each in a throwaway database.
@@ -106,37 +106,13 @@ MOSCOW = ZoneInfo("Europe/Moscow")
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
     """A config with an SQLite store and an SQLite MIS holding three visits tomorrow."""
-    mis = tmp_path / "mis.sqlite"
-    tomorrow = datetime.now(MOSCOW).date() + timedelta(days=1)
-    with sqlite3.connect(mis) as db:
-        db.execute("CREATE TABLE visits (id INTEGER, name TEXT, phone TEXT, at TEXT, result TEXT)")
-        db.executemany(
-            "INSERT INTO visits VALUES (?, ?, ?, ?, NULL)",
-            [(i, f"Пациент {i}", f"+7916000000{i}", f"{tomorrow} 1{i}:00:00") for i in (1, 2, 3)],
-        )
+    visits = [(i, f"Пациент {i}", phone, at) for i, _, phone, at in tomorrows_visits(3)]
     config = {
         "database": {"url": f"sqlite:///{tmp_path / 'dozvon.sqlite'}"},
         "campaigns": [
             {"name": "confirm", "scenario": "confirm", "hours": {"start": "00:00", "end": "23:59"}}
         ],
-        "mis": {
-            "name": "clinic",
-            "source": {
-                "kind": "sql",
-                "url": f"sqlite:///{mis}",
-                "select": "SELECT id, name, phone, at FROM visits "
-                "WHERE at >= :window_start AND at < :window_end",
-                "writeback": "UPDATE visits SET result = :outcome_code WHERE id = :appointment_id",
-            },
-            "mapping": {
-                "fields": {
-                    "external_id": "id",
-                    "patient.name": "name",
-                    "patient.phones": "phone",
-                    "start": "at",
-                }
-            },
-        },
+        "mis": sqlite_mis(tmp_path / "mis.sqlite", visits),
     }
     path = tmp_path / "dozvon.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
