@@ -11,6 +11,7 @@ import dbf
 import openpyxl
 import pytest
 
+from dozvon.campaign.worklist import collect
 from dozvon.core.appointment import Appointment
 from dozvon.core.outcome import Evidence, Outcome
 from dozvon.mis.base import MisError, OutcomeRecord, RowError
@@ -40,14 +41,7 @@ def open_file(source: dict[str, Any], **kw: Any) -> Connector:
 
 
 async def split(conn: Connector) -> tuple[list[Appointment], list[RowError]]:
-    appts: list[Appointment] = []
-    errors: list[RowError] = []
-    async for item in conn.fetch(WINDOW):
-        if isinstance(item, Appointment):
-            appts.append(item)
-        else:
-            errors.append(item)
-    return appts, errors
+    return await collect(conn, WINDOW)
 
 
 def outcome(
