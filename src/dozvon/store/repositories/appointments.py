@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeAlias
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session
 
 from dozvon.core.appointment import (
@@ -22,7 +22,7 @@ from dozvon.core.appointment import (
 from dozvon.store.codec import fingerprint
 from dozvon.store.columns import jsonable
 from dozvon.store.models import AppointmentRow
-from dozvon.store.repositories.bulk import chunks
+from dozvon.store.repositories.bulk import chunks, insert_rows
 
 
 class Change(StrEnum):
@@ -130,7 +130,7 @@ class AppointmentRepository:
                 values["task_key"] = write.task_key
             updates.append({"id": before.id, **values})
         if inserts:
-            self._session.execute(insert(AppointmentRow), inserts)
+            self._session.execute(insert_rows(AppointmentRow), inserts)
         if updates:
             self._session.execute(update(AppointmentRow), updates)
 

@@ -6,13 +6,13 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple, TypeAlias
 
-from sqlalchemy import ColumnElement, Row, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, func, select, update
 from sqlalchemy.orm import Session
 
 from dozvon.core.appointment import AppointmentStatus
 from dozvon.core.task import Task, TaskStatus
 from dozvon.store.models import AppointmentRow, CampaignRow, CampaignState, TaskRow
-from dozvon.store.repositories.bulk import chunks
+from dozvon.store.repositories.bulk import chunks, insert_rows
 
 TaskState: TypeAlias = Row[int, str, TaskStatus, list[str], datetime | None]
 """id, key, status, phones, next_due_at."""
@@ -90,7 +90,7 @@ class TaskRepository:
         """New tasks in one executemany a chunk; the caller knows none of them exists yet."""
         rows = [_new_task(campaign_id, task, now, next_due_at, priority) for task in tasks]
         for chunk in chunks(rows):
-            self._session.execute(insert(TaskRow), chunk)
+            self._session.execute(insert_rows(TaskRow), chunk)
 
     def due(self, now: datetime, limit: int) -> list[TaskRow]:
         """Pending tasks of running campaigns whose time has come, most urgent first."""
