@@ -145,6 +145,13 @@ def _upsert(
         moved = done.change is Change.CHANGED and done.previous_start != appointment.start
         if moved or done.change is Change.CANCELLED:
             changed.add(appointment.external_id)
+    cut = next((error for error in report.errors if error.cut_short), None)
+    if cut is not None:
+        # The MIS was not read to the end (a truncated file): what it did not list may still be
+        # booked, so nothing is cancelled as vanished this time; the next whole read decides.
+        log.warning("MIS read cut short, no visit cancelled as vanished: %s", cut)
+        uow.audit.record(now, "sync", "sync.vanished_kept", f"{cut.source}:{cut.row}")
+        return changed
     listed_ids = {a.external_id for a in listed}
     vanished = uow.appointments.cancel_vanished(source, listed_ids, window.start, window.end, now)
     for external_id in vanished:

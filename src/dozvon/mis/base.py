@@ -29,6 +29,9 @@ class RowError:
     field: str | None
     message: str
     raw: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    cut_short: bool = False
+    """The source stopped here (a truncated file, a parse it could not go past): what it did
+    not list was not read, so a sync must not take it as gone from the MIS."""
 
     def __str__(self) -> str:
         where = f"{self.source}, row {self.row}" if self.row is not None else self.source

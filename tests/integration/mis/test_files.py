@@ -16,6 +16,7 @@ from dozvon.core.appointment import Appointment
 from dozvon.core.outcome import Evidence, Outcome
 from dozvon.mis.base import MisError, OutcomeRecord, RowError
 from dozvon.mis.config import MisConfigError, load, open_connector
+from dozvon.mis.files import csvfile
 from dozvon.mis.files.csvfile import detect_delimiter, sniff_encoding
 from dozvon.mis.files.dbffile import guess_codepage
 from dozvon.mis.source import Connector
@@ -111,6 +112,31 @@ async def test_csv_line_in_the_wrong_encoding_is_one_error(tmp_path: Path) -> No
     with pytest.raises(MisError, match="separate"):
         await conn.write(outcome("101", 1))  # rewriting would lose the undecodable line
     assert path.read_bytes() == good + bad
+
+
+async def test_csv_rewritten_after_its_encoding_check_keeps_the_rows_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file replaced between the clean-decoding check and the read (an export still being
+    written): what was read before the bad block comes through, and one error marked
+    `cut_short` says where reading stopped, so the sync cancels nothing it did not reach. Bad
+    bytes in the first block read fall back to naming the bad line itself."""
+    monkeypatch.setattr(csvfile, "decodes_cleanly", lambda handle, encoding: True)
+    many = [[n, *ROWS[0][1:]] for n in range(1, 301)]
+    good = csv_text(many).encode("utf-8")
+    bad = "999;Смирнов Олег;89167654321;27.11.2026 10:00;Сидорова;УЗИ\r\n".encode("cp1251")
+    path = tmp_path / "growing.csv"
+    path.write_bytes(good + bad)
+    appts, errors = await split(open_file({"kind": "csv", "path": str(path), "encoding": "utf-8"}))
+    assert [(e.row, e.field, e.cut_short) for e in errors] == [(271, None, True)]
+    assert "не разобран дальше" in errors[0].message
+    assert [a.external_id for a in appts] == [str(n) for n in range(1, 270)]
+
+    path.write_bytes(csv_text(ROWS[:1]).encode("utf-8") + bad)
+    appts, errors = await split(open_file({"kind": "csv", "path": str(path), "encoding": "utf-8"}))
+    assert [a.external_id for a in appts] == ["101"]
+    assert [(e.row, e.field) for e in errors] == [(3, None)]
+    assert "не в кодировке utf-8" in errors[0].message
 
 
 async def test_csv_empty_header_only_and_missing_columns(tmp_path: Path) -> None:

@@ -161,6 +161,34 @@ async def test_vanished_visits_are_cancelled_and_audited(store: Store, clock: Ma
         assert status is AppointmentStatus.CANCELLED and list(audit) == ["testmis:b1"]
 
 
+async def test_a_read_cut_short_cancels_nothing_it_did_not_reach(
+    store: Store, clock: ManualClock
+) -> None:
+    """A truncated export lists only its first visits: the others are not gone from the MIS,
+    they were not read. They stay booked, their task stays pending, and the audit says why."""
+    a1 = visit("a1", "+79160000001", tomorrow_at(clock, 9))
+    b1 = visit("b1", "+79160000002", tomorrow_at(clock, 10))
+    source = ListSource([a1, b1])
+    await sync_campaign(store, source, "confirm", window(clock), clock.now())
+    truncated = RowError("testmis", 3, None, "файл обрезан", cut_short=True)
+    source.items = [a1, truncated]
+    report = await sync_campaign(store, source, "confirm", window(clock), clock.now())
+    assert report.changes["cancelled"] == 0 and report.tasks_cancelled == 0
+    assert set(tasks(store).values()) == {TaskStatus.PENDING}
+    with store.unit_of_work() as uow:
+        status = uow.session.scalar(
+            select(AppointmentRow.status).where(AppointmentRow.external_id == "b1")
+        )
+        kept = uow.session.scalars(
+            select(AuditRow.subject).where(AuditRow.action == "sync.vanished_kept")
+        )
+        assert status is AppointmentStatus.BOOKED and list(kept) == ["testmis:3"]
+
+    source.items = [a1]  # read whole again: now b1 really is gone
+    report = await sync_campaign(store, source, "confirm", window(clock), clock.now())
+    assert report.changes["cancelled"] == 1
+
+
 async def test_a_duplicated_visit_id_is_an_error_not_a_second_visit(
     store: Store, clock: ManualClock
 ) -> None:

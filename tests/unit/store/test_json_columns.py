@@ -11,7 +11,7 @@ from dozvon.store.engine import json_text
 
 DOCUMENTS: list[Any] = [
     {"name": "Иванова Анна", "phones": ["+79161234567"], "attempts": 2, "consent": True},
-    {"nested": {"list": [1, 2.5, None, False], "empty": {}}, "text": "кавычки \" и \\ и \n"},
+    {"nested": {"list": [1, 2.5, None, False], "empty": {}}, "text": 'кавычки " и \\ и \n'},
     {1: "integer key", "2": "text key"},
     ["ЭКГ", "УЗИ"],
     None,

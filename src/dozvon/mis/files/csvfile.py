@@ -84,13 +84,20 @@ class DecodedLines:
 
     def __iter__(self) -> Iterator[str]:
         if decodes_cleanly(self.handle, self.encoding):
-            return self._clean()
+            try:
+                return self._clean()
+            except UnicodeDecodeError:  # rewritten since the check: name its bad lines
+                self.handle.seek(0)
         return self._line_by_line()
 
     def _clean(self) -> Iterator[str]:
         codec = "utf-8-sig" if self.encoding.bom else self.encoding.name
         text = io.TextIOWrapper(self.handle, encoding=codec, newline="")
-        first = text.readline()
+        try:
+            first = text.readline()
+        except UnicodeDecodeError:
+            text.detach()  # the wrapper would close the file, which is read again line by line
+            raise
         self.newline = "\r\n" if first.endswith("\r\n") else "\n"
         return itertools.chain([first] if first else [], text)
 
@@ -209,11 +216,13 @@ class CsvConnector(FileConnector):
                     labels, rows = [], []
                 if problem is not None:
                     yield RowError(self.name, start, None, problem)
-        except csv.Error as exc:
+        except (csv.Error, UnicodeDecodeError) as exc:
+            # UnicodeDecodeError: the file was rewritten after it had decoded cleanly
             if rows:
                 yield RowBatch(labels, rows)
                 rows = []
-            yield RowError(self.name, end + 1, None, f"CSV не разобран дальше этой строки: {exc}")
+            message = f"CSV не разобран дальше этой строки: {exc}"
+            yield RowError(self.name, end + 1, None, message, cut_short=True)
         if rows:
             yield RowBatch(labels, rows)
 

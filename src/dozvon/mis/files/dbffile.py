@@ -112,6 +112,7 @@ class DbfConnector(FileConnector):
                 present + 1,
                 None,
                 f"файл обрезан: в заголовке {expected} записей, в файле {present}",
+                cut_short=True,
             )
 
     def write_in_place(self, record: OutcomeRecord, fields: dict[str, object]) -> None:
