@@ -173,6 +173,12 @@ def _print_summary(summary: SyncSummary, window: Window, stored: bool) -> None:
     typer.echo(f"Ошибок / errors:                 {len(summary.errors)}")
     for error in summary.errors:
         typer.echo(f"  {error}")
+    if any(error.cut_short for error in summary.errors):
+        typer.echo(
+            "Чтение прервано (см. ошибку выше): приёмы дальше этого места не прочитаны и не "
+            "отменены / the read was cut short: visits past that point were not read, and "
+            "none was cancelled"
+        )
     if not stored:
         typer.echo("Пробный прогон: в базу ничего не записано / dry run: nothing stored")
 

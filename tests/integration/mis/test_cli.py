@@ -167,3 +167,38 @@ mis:
         "… прочитано строк / rows read: 10\N{NO-BREAK SPACE}000",
         "… запись в базу / storing: 10\N{NO-BREAK SPACE}005",
     ]
+
+
+def test_a_read_cut_short_says_nothing_was_cancelled(tmp_path: Path) -> None:
+    """A field past the csv module's size limit stops the parse: the rows before it are
+    stored, and the summary says the visits after it were neither read nor cancelled."""
+    huge = "Ж" * 200_000
+    rows = [
+        "id;fio;tel;at",
+        "1;Пациент 1;8 916 0000001;27.11.2026 09:30",
+        f'2;"{huge}";8 916 0000002;27.11.2026 10:30',
+        "3;Пациент 3;8 916 0000003;27.11.2026 11:30",
+    ]
+    (tmp_path / "visits.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    config = tmp_path / "dozvon.yaml"
+    config.write_text(
+        f"""
+database:
+  url: sqlite:///{tmp_path / "store.sqlite"}
+mis:
+  name: clinic
+  source: {{kind: csv, path: {tmp_path / "visits.csv"}, results: none}}
+  mapping:
+    fields:
+      external_id: id
+      patient.name: fio
+      patient.phones: tel
+      start: {{column: at, formats: ["%d.%m.%Y %H:%M"]}}
+""",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["sync", "-c", str(config), "--date", "2026-11-27"])
+    assert result.exit_code == 0, result.output
+    assert "Приёмов / appointments:          1" in result.stdout
+    assert "clinic, row 3: CSV не разобран дальше этой строки" in result.stdout
+    assert "none was cancelled" in result.stdout
