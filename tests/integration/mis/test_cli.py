@@ -126,12 +126,9 @@ def test_missing_secret_is_a_settings_error(tmp_path: Path, mis_db: Backend) -> 
     assert result.exit_code == 2 and "DOZVON_NOT_SET" in result.stderr
 
 
-def test_a_long_sync_reports_progress_on_stderr(tmp_path: Path) -> None:
-    """Over 10,000 rows the admin sees the sync is alive; stdout keeps only the summary."""
-    rows = ["id;fio;tel;at"] + [
-        f"{n};Пациент {n};8 916 {n:07d};27.11.2026 09:30" for n in range(1, 10_006)
-    ]
-    (tmp_path / "visits.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+def write_csv_site(tmp_path: Path, lines: list[str]) -> Path:
+    """A CSV export (`lines`, header first) read by a config with an SQLite store."""
+    (tmp_path / "visits.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     config = tmp_path / "dozvon.yaml"
     config.write_text(
         f"""
@@ -141,10 +138,7 @@ database:
   url: sqlite:///{tmp_path / "store.sqlite"}
 mis:
   name: clinic
-  source:
-    kind: csv
-    path: {tmp_path / "visits.csv"}
-    results: none
+  source: {{kind: csv, path: {tmp_path / "visits.csv"}, results: none}}
   mapping:
     fields:
       external_id: id
@@ -154,6 +148,15 @@ mis:
 """,
         encoding="utf-8",
     )
+    return config
+
+
+def test_a_long_sync_reports_progress_on_stderr(tmp_path: Path) -> None:
+    """Over 10,000 rows the admin sees the sync is alive; stdout keeps only the summary."""
+    rows = ["id;fio;tel;at"] + [
+        f"{n};Пациент {n};8 916 {n:07d};27.11.2026 09:30" for n in range(1, 10_006)
+    ]
+    config = write_csv_site(tmp_path, rows)
     dry = runner.invoke(
         app, ["sync", "-c", str(config), "--dry-run", "--date", "2026-11-27", "--json"]
     )
@@ -179,24 +182,7 @@ def test_a_read_cut_short_says_nothing_was_cancelled(tmp_path: Path) -> None:
         f'2;"{huge}";8 916 0000002;27.11.2026 10:30',
         "3;Пациент 3;8 916 0000003;27.11.2026 11:30",
     ]
-    (tmp_path / "visits.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    config = tmp_path / "dozvon.yaml"
-    config.write_text(
-        f"""
-database:
-  url: sqlite:///{tmp_path / "store.sqlite"}
-mis:
-  name: clinic
-  source: {{kind: csv, path: {tmp_path / "visits.csv"}, results: none}}
-  mapping:
-    fields:
-      external_id: id
-      patient.name: fio
-      patient.phones: tel
-      start: {{column: at, formats: ["%d.%m.%Y %H:%M"]}}
-""",
-        encoding="utf-8",
-    )
+    config = write_csv_site(tmp_path, rows)
     result = runner.invoke(app, ["sync", "-c", str(config), "--date", "2026-11-27"])
     assert result.exit_code == 0, result.output
     assert "Приёмов / appointments:          1" in result.stdout
